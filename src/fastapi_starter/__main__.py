@@ -1,0 +1,3 @@
+from fastapi_starter.cli import main
+
+main()

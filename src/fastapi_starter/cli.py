@@ -1,0 +1,191 @@
+"""The command line: Typer app and option parsing only; the work is done in the core modules."""
+
+import inspect
+import sys
+from collections.abc import Callable
+from functools import wraps
+from importlib.metadata import version
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from fastapi_starter import answers, questions, template_source
+from fastapi_starter.errors import StarterError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Render an async, production-ready FastAPI project.",
+)
+
+
+def _error_boundary(command: Callable[..., None]) -> Callable[..., None]:
+    """The one place where errors become a one-line message and a non-zero exit code."""
+
+    @wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except StarterError as error:
+            typer.echo(f"Error: {error}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("\nAborted.", err=True)
+            raise typer.Exit(130) from None
+
+    return guarded
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"fastapi-starter {version('fastapi-starter')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = None,
+) -> None:
+    """Render an async, production-ready FastAPI project."""
+
+
+def _describe_default(question: questions.Question) -> str:
+    if isinstance(question.default, str) and "{{" in question.default:
+        return "derived from the answers before it"
+    return str(question.default)
+
+
+def _questions_epilog(asked: list[questions.Question]) -> str:
+    lines = ["Questions (answer with -d NAME=VALUE, or with the option of the same name):"]
+    for question in asked:
+        choices = f" Choices: {', '.join(question.values)}." if question.choices else ""
+        lines.append(
+            f"  {question.name}: {question.help}.{choices} Default: {_describe_default(question)}."
+        )
+    # Click rewraps epilog paragraphs; \b keeps this one as written.
+    return "\b\n" + "\n".join(lines)
+
+
+def _with_choice_options(
+    command: Callable[..., None], asked: list[questions.Question]
+) -> Callable[..., None]:
+    """Add one ``--<question>`` option per choice question of copier.yml to ``command``."""
+    choice_questions = [question for question in asked if question.choices]
+    names = {question.name for question in choice_questions}
+
+    @wraps(command)
+    def with_choices(**kwargs: Any) -> None:
+        chosen = {name: kwargs.pop(name) for name in names}
+        command(**kwargs, choice_answers={k: v for k, v in chosen.items() if v is not None})
+
+    parameters = [
+        p for p in inspect.signature(command).parameters.values() if p.name != "choice_answers"
+    ]
+    for question in choice_questions:
+        labels = ", ".join(f"{value}: {label}" for label, value in question.choices.items())
+        # A plain string: copier validates it, so its message is the one users see.
+        option = typer.Option(
+            question.option_name,
+            metavar="|".join(question.values),
+            help=f"{question.help} ({labels}). Default: {question.default}.",
+            rich_help_panel="Template questions",
+        )
+        parameters.append(
+            inspect.Parameter(
+                question.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[str | None, option],
+            )
+        )
+    with_choices.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    del with_choices.__wrapped__  # Typer must read the new signature, not the wrapped one.
+    with_choices.__annotations__ = {}
+    return with_choices
+
+
+def new(
+    dest: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Directory to create. Default: ./<project_slug>, asked first.",
+            show_default=False,
+        ),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take the default of every question not answered.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("-d", "--data", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+    ] = None,
+    data_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-file",
+            exists=True,
+            dir_okay=False,
+            help="YAML file of answers; -d and the options below take precedence.",
+        ),
+    ] = None,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would be written; write nothing.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Render into a non-empty directory.")
+    ] = False,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="Git ref of the template to render (git templates only)."),
+    ] = None,
+    *,
+    choice_answers: dict[str, str],
+) -> None:
+    """Create a new project. Asks each question of the template unless answered or --defaults."""
+    from fastapi_starter.generate import create_project
+
+    source = template_source.locate()
+    given = {
+        **(answers.read_file(data_file) if data_file else {}),
+        **answers.parse_pairs(data or []),
+        **choice_answers,
+    }
+    answers.check_names(given, questions.load(source.copier_yml))
+    create_project(
+        dest,
+        answers=given,
+        use_defaults=defaults,
+        pretend=pretend,
+        overwrite=overwrite,
+        vcs_ref=vcs_ref,
+        interactive=_stdin_is_terminal(),
+    )
+
+
+def _register_commands() -> None:
+    asked = questions.asked(questions.load(template_source.locate().copier_yml))
+    command = _error_boundary(_with_choice_options(new, asked))
+    app.command("new", epilog=_questions_epilog(asked))(command)
+
+
+def main() -> None:
+    try:
+        _register_commands()
+    except StarterError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise SystemExit(1) from None
+    app()

@@ -13,13 +13,6 @@ import typer
 from fastapi_starter import answers, questions, template_source
 from fastapi_starter.errors import StarterError
 
-app = typer.Typer(
-    no_args_is_help=True,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    help="Render an async, production-ready FastAPI project.",
-)
-
 
 def _error_boundary(command: Callable[..., None]) -> Callable[..., None]:
     """The one place where errors become a one-line message and a non-zero exit code."""
@@ -48,7 +41,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     _version: Annotated[
         bool | None,
@@ -176,15 +168,23 @@ def new(
     )
 
 
-def _register_commands() -> None:
+def build_app() -> typer.Typer:
+    """The Typer app, with the options of ``new`` read from the template's copier.yml."""
     asked = questions.asked(questions.load(template_source.locate().copier_yml))
+    app = typer.Typer(
+        no_args_is_help=True,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
     command = _error_boundary(_with_choice_options(new, asked))
     app.command("new", epilog=_questions_epilog(asked))(command)
+    return app
 
 
 def main() -> None:
     try:
-        _register_commands()
+        app = build_app()
     except StarterError as error:
         typer.echo(f"Error: {error}", err=True)
         raise SystemExit(1) from None

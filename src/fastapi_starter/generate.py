@@ -31,7 +31,9 @@ def _check_destination(destination: Path, *, overwrite: bool) -> None:
     if destination.exists() and not destination.is_dir():
         raise StarterError(f"{destination} exists and is not a directory")
     if destination.exists() and not _is_empty_dir(destination) and not overwrite:
-        raise StarterError(f"{destination} is not empty; choose a new directory or pass --overwrite")
+        raise StarterError(
+            f"{destination} is not empty; choose a new directory or pass --overwrite"
+        )
 
 
 def _remove_what_was_written(destination: Path, *, existed: bool) -> None:
@@ -56,13 +58,17 @@ def _run_copy(destination: Path, **kwargs: Any) -> Any:
             # Rendering a checkout at HEAD with uncommitted edits is what a template developer wants.
             warnings.simplefilter("ignore", DirtyLocalWarning)
             return run_copy(dst_path=destination, unsafe=True, **kwargs)
+    except KeyboardInterrupt:
+        raise  # Copier's CopierAnswersInterrupt is a CopierError too: let it reach the CLI as Ctrl-C.
     except InteractiveSessionError as error:
         raise StarterError(NO_TERMINAL) from error
     except (CopierError, ValueError) as error:
         raise StarterError(str(error).strip().splitlines()[-1]) from error
 
 
-def _ask_all(*, answers: Mapping[str, Any], use_defaults: bool, vcs_ref: str | None) -> dict[str, Any]:
+def _ask_all(
+    *, answers: Mapping[str, Any], use_defaults: bool, vcs_ref: str | None
+) -> dict[str, Any]:
     """Ask every question without writing anything, to learn where the project goes."""
     source = template_source.locate()
     names = [question.name for question in questions.asked(questions.load(source.copier_yml))]

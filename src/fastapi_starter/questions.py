@@ -43,7 +43,9 @@ def load(copier_yml: Path) -> list[Question]:
     try:
         config = yaml.safe_load(copier_yml.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise StarterError(f"Cannot read the template's questions in {copier_yml}: {error}") from error
+        raise StarterError(
+            f"Cannot read the template's questions in {copier_yml}: {error}"
+        ) from error
     questions = []
     for name, spec in config.items():
         if name.startswith("_"):

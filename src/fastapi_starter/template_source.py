@@ -28,7 +28,9 @@ class TemplateSource:
     def ref(self, requested: str | None) -> str | None:
         """The git ref to render: the one asked for, else this source's default."""
         if requested is not None and self.default_ref is None:
-            raise StarterError(f"--vcs-ref needs a git template; {self.path} is not a git repository")
+            raise StarterError(
+                f"--vcs-ref needs a git template; {self.path} is not a git repository"
+            )
         return requested if requested is not None else self.default_ref
 
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from combinations import QUESTIONS, REPO
 from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.data_structures import Size
+from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.plain_text import PlainTextOutput
 from typer.testing import CliRunner, Result
 

@@ -1,0 +1,56 @@
+"""Checks on a rendered project's files, shared by the render tests."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+TEXT_SUFFIXES = {
+    ".py",
+    ".toml",
+    ".md",
+    ".yml",
+    ".yaml",
+    ".ini",
+    ".cfg",
+    ".txt",
+    ".mako",
+    ".example",
+    "",
+}
+JINJA_RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
+
+
+def text_files(project: Path) -> Iterator[Path]:
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and ".git" not in path.parts and path.suffix in TEXT_SUFFIXES:
+            yield path
+
+
+def jinja_residue(project: Path) -> list[str]:
+    return [
+        f"{path.relative_to(project)}:{number}: {line.strip()}"
+        for path in text_files(project)
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if JINJA_RESIDUE.search(line)
+    ]
+
+
+def layout_problems(path: Path) -> list[str]:
+    """Blank-line hygiene of a hand-written file: no blank start, one final newline, no blank runs.
+
+    Python files may keep the two blank lines that PEP 8 puts between top-level definitions.
+    """
+    text = path.read_text()
+    problems = []
+    if not text:
+        return problems
+    if text.startswith("\n"):
+        problems.append("starts with a blank line")
+    if not text.endswith("\n") or text.endswith("\n\n"):
+        problems.append("does not end with exactly one newline")
+    allowed_blank_run = 2 if path.suffix == ".py" else 1
+    if "\n" * (allowed_blank_run + 2) in text:
+        problems.append(f"has more than {allowed_blank_run} blank line(s) in a row")
+    if any(line != line.rstrip() for line in text.splitlines()):
+        problems.append("has trailing whitespace")
+    return problems

@@ -1,0 +1,20 @@
+"""The generator's own code passes the lint, format and type checks it asks of generated projects."""
+
+import sys
+
+import pytest
+from combinations import REPO
+from conftest import run
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ruff", "check", "--no-cache", "src", "tests", "copier_tasks"],
+        ["ruff", "format", "--check", "--no-cache", "src", "tests", "copier_tasks"],
+        ["mypy", "--no-incremental"],
+    ],
+    ids=["ruff-check", "ruff-format", "mypy"],
+)
+def test_generator_code_quality(command: list[str]) -> None:
+    run([sys.executable, "-m", *command], cwd=REPO)

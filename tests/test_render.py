@@ -1,0 +1,86 @@
+"""Render tier: every combination of copier.yml's choices renders clean, parseable, lint-free files."""
+
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from checks import jinja_residue, layout_problems, text_files
+from combinations import QUESTIONS, Combination, every_combination
+from conftest import run
+
+COMBINATIONS = list(every_combination())
+Render = Callable[[Combination], Path]
+
+
+@pytest.fixture(params=COMBINATIONS)
+def project(request: pytest.FixtureRequest, render: Render) -> Path:
+    return render(request.param)
+
+
+def test_no_jinja_residue(project: Path) -> None:
+    assert jinja_residue(project) == []
+
+
+def test_files_read_as_hand_written(project: Path) -> None:
+    problems = {
+        str(path.relative_to(project)): found
+        for path in text_files(project)
+        if (found := layout_problems(path))
+    }
+    assert problems == {}
+
+
+def test_toml_and_yaml_parse(project: Path) -> None:
+    tomls = list(project.rglob("*.toml"))
+    assert project / "pyproject.toml" in tomls
+    for path in tomls:
+        tomllib.loads(path.read_text())
+    for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
+        assert yaml.safe_load(path.read_text()) is not None, path
+
+
+def test_ruff_lint_and_format(project: Path) -> None:
+    run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=project)
+    run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=project)
+
+
+def test_python_compiles(project: Path) -> None:
+    run([sys.executable, "-m", "compileall", "-q", "."], cwd=project)
+
+
+def test_answers_file_records_every_answer(request: pytest.FixtureRequest, project: Path) -> None:
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    combination = request.node.callspec.params["project"]
+    assert {name: answers[name] for name in combination.data} == combination.data
+    assert {question.name for question in QUESTIONS} <= set(answers)
+    assert "stdlib_modules" not in answers, "computed values are not stored"
+
+
+def test_secret_only_in_the_git_ignored_env(project: Path, tmp_path: Path) -> None:
+    env = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    example = (project / ".env.example").read_text()
+    assert set(env) == {line.split("=", 1)[0] for line in example.splitlines() if "=" in line}, (
+        ".env mirrors .env.example"
+    )
+    secrets = [value for key, value in env.items() if "SECRET" in key]
+    for secret in secrets:
+        assert len(secret) >= 32
+        assert secret != "change-me"
+        leaks = [p for p in text_files(project) if p.name != ".env" and secret in p.read_text()]
+        assert leaks == []
+    assert git_ignores(project / ".gitignore", ".env", tmp_path)
+    assert not git_ignores(project / ".gitignore", ".env.example", tmp_path)
+
+
+def git_ignores(gitignore: Path, name: str, scratch: Path) -> bool:
+    """Ask git itself, in a scratch repository, whether the project's .gitignore ignores ``name``."""
+    subprocess.run(["git", "init", "-q"], cwd=scratch, check=True)
+    (scratch / ".gitignore").write_text(gitignore.read_text())
+    found = subprocess.run(["git", "check-ignore", "-q", name], cwd=scratch, check=False)
+    return found.returncode == 0

@@ -2,11 +2,35 @@ import os
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
-from combinations import REPO, Combination
+from combinations import ALL_QUESTIONS, REPO
 from pytest_copie.plugin import Copie
+
+from fastapi_starter import matrix
+from fastapi_starter.answers import parse_pairs
+from fastapi_starter.matrix import Combination
+
+TIER_FIXTURES = {"render_combination": "render", "test_combination": "test"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Only the combinations with this choice (repeatable); see `fastapi-starter matrix`.",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize each tier's tests with that tier's combinations, computed from copier.yml."""
+    for fixture, tier in TIER_FIXTURES.items():
+        if fixture in metafunc.fixturenames:
+            fixed = parse_pairs(metafunc.config.getoption("answer"))
+            combinations, _ = matrix.split(ALL_QUESTIONS, tier=tier, fixed=fixed)
+            metafunc.parametrize(fixture, combinations, ids=[c.id for c in combinations])
 
 
 def run(command: Sequence[str], cwd: Path, timeout: float = 600) -> str:
@@ -40,7 +64,3 @@ def render(copie_session: Copie) -> Callable[[Combination], Path]:
 @pytest.fixture
 def repo() -> Path:
     return REPO
-
-
-def pytest_make_parametrize_id(config: Any, val: object, argname: str) -> str | None:
-    return val.id if isinstance(val, Combination) else None

@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 import yaml
 from checks import jinja_residue, layout_problems, text_files
-from combinations import QUESTIONS, Combination, every_combination
+from combinations import QUESTIONS
 from conftest import run
 
-COMBINATIONS = list(every_combination())
+from fastapi_starter.matrix import Combination
+
 Render = Callable[[Combination], Path]
 
 
-@pytest.fixture(params=COMBINATIONS)
-def project(request: pytest.FixtureRequest, render: Render) -> Path:
-    return render(request.param)
+@pytest.fixture
+def project(render_combination: Combination, render: Render) -> Path:
+    return render(render_combination)
 
 
 def test_no_jinja_residue(project: Path) -> None:
@@ -52,9 +53,9 @@ def test_python_compiles(project: Path) -> None:
     run([sys.executable, "-m", "compileall", "-q", "."], cwd=project)
 
 
-def test_answers_file_records_every_answer(request: pytest.FixtureRequest, project: Path) -> None:
+def test_answers_file_records_every_answer(render_combination: Combination, project: Path) -> None:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    combination = request.node.callspec.params["project"]
+    combination = render_combination
     assert {name: answers[name] for name in combination.data} == combination.data
     assert {question.name for question in QUESTIONS} <= set(answers)
     assert "stdlib_modules" not in answers, "computed values are not stored"

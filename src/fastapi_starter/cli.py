@@ -168,6 +168,48 @@ def new(
     )
 
 
+def matrix(
+    tier: Annotated[
+        str, typer.Option("--tier", metavar="render|test", help="Which tier's combinations.")
+    ] = "render",
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-d", "--data", metavar="KEY=VALUE", help="Keep only this choice (repeatable)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list, for CI matrices.")
+    ] = False,
+    invalid: Annotated[
+        bool,
+        typer.Option(
+            "--invalid", help="Print the combinations copier.yml refuses, with the reason."
+        ),
+    ] = False,
+) -> None:
+    """Print the combinations of the template's choices that CI renders (render) or installs (test)."""
+    import json
+
+    from fastapi_starter import matrix as combinations
+
+    all_questions = questions.load(template_source.locate().copier_yml)
+    fixed = answers.parse_pairs(data or [])
+    valid, refused = combinations.split(all_questions, tier=tier, fixed=fixed)
+    if invalid:
+        rows = [
+            {**refused_.combination.as_row(), "reason": refused_.reason} for refused_ in refused
+        ]
+        lines = [f"{refused_.combination}  # {refused_.reason}" for refused_ in refused]
+    else:
+        rows = [combination.as_row() for combination in valid]
+        lines = [str(combination) for combination in valid]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+    elif lines:
+        typer.echo("\n".join(lines))
+
+
 def build_app() -> typer.Typer:
     """The Typer app, with the options of ``new`` read from the template's copier.yml."""
     asked = questions.asked(questions.load(template_source.locate().copier_yml))
@@ -179,6 +221,7 @@ def build_app() -> typer.Typer:
     app.callback()(_root)
     command = _error_boundary(_with_choice_options(new, asked))
     app.command("new", epilog=_questions_epilog(asked))(command)
+    app.command("matrix")(_error_boundary(matrix))
     return app
 
 

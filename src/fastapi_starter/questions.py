@@ -1,13 +1,16 @@
 """The questions of copier.yml, read as data so that the CLI never restates them."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from fastapi_starter.errors import StarterError
+
+TIERS = ("render", "test", "test-each")
+"""How the generator's own CI varies a question (``tier:`` in copier.yml, see docs/architecture.md)."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,10 @@ class Question:
     """Label shown to the user -> value stored in the answers."""
     computed: bool
     """A value derived by the template (``when: false``): never asked, never stored."""
+    tier: str | None = None
+    validator: str = ""
+    choice_validators: Mapping[str, str] = field(default_factory=dict)
+    """Value -> Jinja that renders non-empty when that choice is refused for the earlier answers."""
 
     @property
     def option_name(self) -> str:
@@ -30,12 +37,20 @@ class Question:
         return [str(value) for value in self.choices.values()]
 
 
-def _choices(raw: Any) -> dict[str, Any]:
+def _choices(raw: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """Copier's choice forms: a list of values, or labels mapped to a value or ``{value, validator}``."""
     if raw is None:
-        return {}
-    if isinstance(raw, Mapping):
-        return {str(label): value for label, value in raw.items()}
-    return {str(value): value for value in raw}
+        return {}, {}
+    pairs = raw.items() if isinstance(raw, Mapping) else ((str(value), value) for value in raw)
+    choices, validators = {}, {}
+    for label, entry in pairs:
+        if isinstance(entry, Mapping):
+            choices[str(label)] = entry["value"]
+            if entry.get("validator"):
+                validators[str(entry["value"])] = str(entry["validator"])
+        else:
+            choices[str(label)] = entry
+    return choices, validators
 
 
 def load(copier_yml: Path) -> list[Question]:
@@ -51,14 +66,18 @@ def load(copier_yml: Path) -> list[Question]:
         if name.startswith("_"):
             continue
         spec = spec if isinstance(spec, Mapping) else {"default": spec}
+        choices, choice_validators = _choices(spec.get("choices"))
         questions.append(
             Question(
                 name=name,
                 help=str(spec.get("help", "")),
                 type=str(spec.get("type", "str")),
                 default=spec.get("default"),
-                choices=_choices(spec.get("choices")),
+                choices=choices,
                 computed=spec.get("when") is False,
+                tier=spec.get("tier"),
+                validator=str(spec.get("validator", "")),
+                choice_validators=choice_validators,
             )
         )
     return questions

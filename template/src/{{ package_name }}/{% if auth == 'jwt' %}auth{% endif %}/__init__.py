@@ -1,0 +1,1 @@
+"""Authentication: login, access and refresh tokens, logout."""

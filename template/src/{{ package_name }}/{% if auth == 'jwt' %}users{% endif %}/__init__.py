@@ -1,0 +1,1 @@
+"""Users: registration and the current user."""

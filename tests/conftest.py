@@ -1,5 +1,7 @@
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -33,8 +35,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.parametrize(fixture, combinations, ids=[c.id for c in combinations])
 
 
+# uv is a dev dependency: the generator's tests use that one, whatever else is on PATH.
+UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+
+
 def run(command: Sequence[str], cwd: Path, timeout: float = 600) -> str:
-    """Run a command in a generated project; fail the test with its output if it fails."""
+    """Run a command in a generated project; fail the test with its output if it fails.
+
+    ``uv`` as the first word means the uv installed with the generator's dev dependencies.
+    """
+    command = [UV, *command[1:]] if command[0] == "uv" else list(command)
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
     env["UV_NO_PROGRESS"] = "1"
     completed = subprocess.run(

@@ -180,7 +180,7 @@ def test_without_a_terminal_missing_answers_are_named() -> None:
 
 
 def test_without_a_terminal_all_answers_given_is_enough() -> None:
-    args = [f"{q.name}={q.values[0] if q.choices else 'x'}" for q in QUESTIONS]
+    args = [f"{q.name}={q.values[0] if q.enumerable else 'x'}" for q in QUESTIONS]
     args = [a.replace("author_email=x", "author_email=a@b.io") for a in args]
     result = invoke("new", "proj", *[part for arg in args for part in ("-d", arg)])
     assert result.exit_code == 0, result.output
@@ -217,19 +217,16 @@ def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator[Terminal]:
 
 
 def test_interactive_flow_asks_every_question_in_order(keyboard: Terminal) -> None:
-    keys = [
-        ENTER,  # project_name: the default, from the destination
-        ENTER,  # project_slug: derived
-        ENTER,  # package_name: derived
-        CLEAR_LINE + "Sells things" + ENTER,  # description
-        CLEAR_LINE + "Ada" + ENTER,  # author_name
-        CLEAR_LINE + "ada@example.org" + ENTER,  # author_email
-        DOWN + ENTER,  # python_version: the choice after the default
-        ENTER,  # database
-        ENTER,  # orm
-        DOWN + ENTER,  # auth: the choice after the default
-    ]
-    keyboard.type("".join(keys))
+    keyboard.type(
+        keys_for(
+            description=CLEAR_LINE + "Sells things" + ENTER,
+            author_name=CLEAR_LINE + "Ada" + ENTER,
+            author_email=CLEAR_LINE + "ada@example.org" + ENTER,
+            python_version=DOWN + ENTER,  # the choice after the default
+            auth=DOWN + ENTER,
+            docker="n",  # a yes/no prompt takes one key
+        )
+    )
     result = invoke("new", "shop")
     assert result.exit_code == 0, result.output
     answers = answers_of(Path("shop"))
@@ -240,18 +237,24 @@ def test_interactive_flow_asks_every_question_in_order(keyboard: Terminal) -> No
     assert answers["author_email"] == "ada@example.org"
     assert answers["python_version"] == after_default(expected["python_version"])
     assert answers["auth"] == after_default(expected["auth"])
+    assert answers["docker"] is False
     shown = [keyboard.screen.getvalue().find(question.help) for question in QUESTIONS]
     assert -1 not in shown, "every prompt shows its question's help"
     assert shown == sorted(shown), "questions are asked in copier.yml's order"
 
 
+def keys_for(**typed: str) -> str:
+    """The keys for a whole session: ENTER (the default) at every prompt but those named."""
+    return "".join(typed.get(question.name, ENTER) for question in QUESTIONS)
+
+
 def after_default(question: questions.Question) -> str:
-    index = question.values.index(str(question.default))
+    index = question.values.index(question.default_value)
     return question.values[(index + 1) % len(question.values)]
 
 
 def test_interactive_without_destination_goes_to_the_slug(keyboard: Terminal) -> None:
-    keyboard.type(CLEAR_LINE + "Pipe Dream" + ENTER + ENTER * 9)
+    keyboard.type(keys_for(project_name=CLEAR_LINE + "Pipe Dream" + ENTER))
     result = invoke("new")
     assert result.exit_code == 0, result.output
     assert answers_of(Path("pipe-dream"))["package_name"] == "pipe_dream"
@@ -259,7 +262,7 @@ def test_interactive_without_destination_goes_to_the_slug(keyboard: Terminal) ->
 
 def test_interactive_rejects_a_bad_answer_and_asks_again(keyboard: Terminal) -> None:
     keyboard.type(
-        ENTER + CLEAR_LINE + "Bad Slug" + ENTER + CLEAR_LINE + "good-slug" + ENTER + ENTER * 8
+        keys_for(project_slug=CLEAR_LINE + "Bad Slug" + ENTER + CLEAR_LINE + "good-slug" + ENTER)
     )
     result = invoke("new", "proj")
     assert result.exit_code == 0, result.output

@@ -29,8 +29,8 @@ def test_every_question_has_type_help_and_default(question) -> None:
     assert question.help
     assert question.type in {"str", "bool", "int", "float", "yaml", "json"}
     assert question.default is not None
-    if question.choices:
-        assert str(question.default) in question.values
+    if question.enumerable:
+        assert question.default_value in question.values
 
 
 def test_python_keywords_list_is_complete() -> None:
@@ -74,6 +74,9 @@ def _refusal(tmp_path: Path, **answers: str) -> str:
         ({"package_name": "email"}, "would shadow the standard-library module"),
         ({"author_email": "not-an-email"}, "is not an e-mail address"),
         ({"project_name": "  "}, "must not be empty"),
+        ({"project_name": 'My "API"'}, "Quotes"),
+        ({"description": "back\\slash"}, "backslashes are not allowed"),
+        ({"author_name": 'Ada "The Countess"'}, "Quotes"),
         ({"auth": "basic"}, "Invalid choice for 'auth'"),
         ({"python_version": "3.10"}, "Invalid choice for 'python_version'"),
     ],

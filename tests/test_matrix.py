@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from fastapi_starter import cli, matrix, questions
 from fastapi_starter.errors import StarterError
 
-CHOICE_QUESTIONS = [question for question in QUESTIONS if question.choices]
+CHOICE_QUESTIONS = [question for question in QUESTIONS if question.enumerable]
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda question: question.name)
@@ -37,10 +37,10 @@ def test_test_tier_multiplies_test_questions_and_tries_each_other_value_once() -
     extra = sum(len(question.values) - 1 for question in each)
     assert len(tested) == math.prod(len(question.values) for question in multiplied) + extra
     for question in at_default:
-        assert {answers[question.name] for answers in tested} == {str(question.default)}
+        assert {answers[question.name] for answers in tested} == {question.default_value}
     for question in each:
         for value in question.values:
-            if value != str(question.default):
+            if value != question.default_value:
                 assert sum(answers[question.name] == value for answers in tested) == 1
 
 

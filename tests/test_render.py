@@ -55,8 +55,12 @@ def test_python_compiles(project: Path) -> None:
 
 def test_answers_file_records_every_answer(render_combination: Combination, project: Path) -> None:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    combination = render_combination
-    assert {name: answers[name] for name in combination.data} == combination.data
+    bools = {question.name for question in QUESTIONS if question.is_bool}
+    expected = {
+        name: value == "true" if name in bools else value
+        for name, value in render_combination.data.items()
+    }
+    assert {name: answers[name] for name in expected} == expected
     assert {question.name for question in QUESTIONS} <= set(answers)
     assert "stdlib_modules" not in answers, "computed values are not stored"
 

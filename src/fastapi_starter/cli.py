@@ -58,13 +58,13 @@ def _root(
 def _describe_default(question: questions.Question) -> str:
     if isinstance(question.default, str) and "{{" in question.default:
         return "derived from the answers before it"
-    return str(question.default)
+    return question.default_value
 
 
 def _questions_epilog(asked: list[questions.Question]) -> str:
     lines = ["Questions (answer with -d NAME=VALUE, or with the option of the same name):"]
     for question in asked:
-        choices = f" Choices: {', '.join(question.values)}." if question.choices else ""
+        choices = f" Choices: {', '.join(question.values)}." if question.enumerable else ""
         lines.append(
             f"  {question.name}: {question.help}.{choices} Default: {_describe_default(question)}."
         )
@@ -72,12 +72,38 @@ def _questions_epilog(asked: list[questions.Question]) -> str:
     return "\b\n" + "\n".join(lines)
 
 
+def _option_for(question: questions.Question) -> inspect.Parameter:
+    """``--name VALUE`` for a choice question, ``--name/--no-name`` for a yes/no question."""
+    if question.is_bool:
+        flag = f"{question.option_name}/--no-{question.option_name[2:]}"
+        option = typer.Option(
+            flag,
+            help=f"{question.help}. Default: {question.default_value}.",
+            rich_help_panel="Template questions",
+            show_default=False,
+        )
+        annotation: Any = Annotated[bool | None, option]
+    else:
+        # A plain string: copier validates it, so its message is the one users see.
+        labels = ", ".join(f"{value}: {label}" for label, value in question.choices.items())
+        option = typer.Option(
+            question.option_name,
+            metavar="|".join(question.values),
+            help=f"{question.help} ({labels}). Default: {question.default}.",
+            rich_help_panel="Template questions",
+        )
+        annotation = Annotated[str | None, option]
+    return inspect.Parameter(
+        question.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
+    )
+
+
 def _with_choice_options(
     command: Callable[..., None], asked: list[questions.Question]
 ) -> Callable[..., None]:
-    """Add one ``--<question>`` option per choice question of copier.yml to ``command``."""
-    choice_questions = [question for question in asked if question.choices]
-    names = {question.name for question in choice_questions}
+    """Add one option per choice or yes/no question of copier.yml to ``command``."""
+    enumerable = [question for question in asked if question.enumerable]
+    names = {question.name for question in enumerable}
 
     @wraps(command)
     def with_choices(**kwargs: Any) -> None:
@@ -87,23 +113,7 @@ def _with_choice_options(
     parameters = [
         p for p in inspect.signature(command).parameters.values() if p.name != "choice_answers"
     ]
-    for question in choice_questions:
-        labels = ", ".join(f"{value}: {label}" for label, value in question.choices.items())
-        # A plain string: copier validates it, so its message is the one users see.
-        option = typer.Option(
-            question.option_name,
-            metavar="|".join(question.values),
-            help=f"{question.help} ({labels}). Default: {question.default}.",
-            rich_help_panel="Template questions",
-        )
-        parameters.append(
-            inspect.Parameter(
-                question.name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None,
-                annotation=Annotated[str | None, option],
-            )
-        )
+    parameters += [_option_for(question) for question in enumerable]
     with_choices.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     del with_choices.__wrapped__  # Typer must read the new signature, not the wrapped one.
     with_choices.__annotations__ = {}
@@ -145,7 +155,7 @@ def new(
         typer.Option("--vcs-ref", help="Git ref of the template to render (git templates only)."),
     ] = None,
     *,
-    choice_answers: dict[str, str],
+    choice_answers: dict[str, Any],
 ) -> None:
     """Create a new project. Asks each question of the template unless answered or --defaults."""
     from fastapi_starter.generate import create_project

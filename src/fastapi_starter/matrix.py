@@ -71,7 +71,9 @@ def refusal(questions: list[Question], answers: Mapping[str, str]) -> str | None
     """Why Copier would refuse these answers (the others at their defaults), or None."""
     context: dict[str, Any] = {}
     for question in questions:
-        if question.name in answers:
+        if question.name in answers and question.is_bool:
+            context[question.name] = str(answers[question.name]).lower() == "true"
+        elif question.name in answers:
             context[question.name] = answers[question.name]
         elif isinstance(question.default, str) and "{" in question.default:
             context[question.name] = _render(question.default, context)
@@ -79,7 +81,7 @@ def refusal(questions: list[Question], answers: Mapping[str, str]) -> str | None
             context[question.name] = question.default
         if question.computed:
             continue
-        value = str(context[question.name])
+        value = str(answers.get(question.name, context[question.name]))
         if question.validator and (message := _render(question.validator, context)):
             return f"Validation error for question '{question.name}': {message}"
         choice_validator = question.choice_validators.get(value)
@@ -107,7 +109,7 @@ def _candidates(
     def values(question: Question, varied: bool) -> list[str]:
         if question.name in fixed:
             return [fixed[question.name]]
-        return question.values if varied else [str(question.default)]
+        return question.values if varied else [question.default_value]
 
     def product(varies: Mapping[str, bool]) -> Iterator[Combination]:
         names = [question.name for question in choice_questions]
@@ -131,7 +133,7 @@ def split(
     if tier not in {"render", "test"}:
         raise StarterError(f"Unknown tier {tier!r}: use render or test")
     fixed = dict(fixed or {})
-    choice_questions = [question for question in asked(questions) if question.choices]
+    choice_questions = [question for question in asked(questions) if question.enumerable]
     _check_filters(choice_questions, fixed)
     valid: list[Combination] = []
     refused: list[Refused] = []

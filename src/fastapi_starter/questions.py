@@ -33,8 +33,26 @@ class Question:
         return "--" + self.name.replace("_", "-")
 
     @property
+    def is_bool(self) -> bool:
+        return self.type == "bool"
+
+    @property
     def values(self) -> list[str]:
+        """The answers CI enumerates: each choice, or both values of a yes/no question."""
+        if self.is_bool:
+            return ["true", "false"]
         return [str(value) for value in self.choices.values()]
+
+    @property
+    def default_value(self) -> str:
+        """The default as the CLI and CI spell it (``true``/``false`` for yes/no questions)."""
+        if self.is_bool:
+            return str(bool(self.default)).lower()
+        return str(self.default)
+
+    @property
+    def enumerable(self) -> bool:
+        return bool(self.choices) or self.is_bool
 
 
 def _choices(raw: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -10,8 +10,8 @@ from conftest import run
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "--no-cache", "src", "tests", "copier_tasks"],
-        ["ruff", "format", "--check", "--no-cache", "src", "tests", "copier_tasks"],
+        ["ruff", "check", "--no-cache", "src", "tests", "copier_tasks", "bench"],
+        ["ruff", "format", "--check", "--no-cache", "src", "tests", "copier_tasks", "bench"],
         ["mypy", "--no-incremental"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],

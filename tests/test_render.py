@@ -53,6 +53,21 @@ def test_python_compiles(project: Path) -> None:
     run([sys.executable, "-m", "compileall", "-q", "."], cwd=project)
 
 
+def test_conditional_files(render_combination: Combination, project: Path) -> None:
+    package = (
+        project
+        / "src"
+        / yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+    )
+    with_users = render_combination.data["auth"] == "jwt"
+    for folder in (package / "users", package / "auth", project / "tests" / "users"):
+        assert folder.is_dir() == with_users, folder
+    items = (package / "items" / "models.py").read_text()
+    assert ("owner_id" in items) == with_users
+    assert (project / ".env.example").is_file()
+    assert (project / "migrations" / "versions" / "0001_initial.py").is_file()
+
+
 def test_answers_file_records_every_answer(render_combination: Combination, project: Path) -> None:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     bools = {question.name for question in QUESTIONS if question.is_bool}

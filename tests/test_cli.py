@@ -304,3 +304,19 @@ def tree(root: Path) -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and path.name != ".env"
     }
+
+
+def test_ctrl_c_while_rendering_removes_the_half_written_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import copier
+
+    def interrupted_copy(*, dst_path: Path, **_: object) -> None:
+        Path(dst_path, "src").mkdir(parents=True)
+        Path(dst_path, "src", "half.py").write_text("x = ")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(copier, "run_copy", interrupted_copy)
+    result = invoke("new", "proj", "--defaults")
+    assert result.exit_code == 130, result.output
+    assert list(Path.cwd().iterdir()) == []

@@ -39,14 +39,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
 
 
-def run(command: Sequence[str], cwd: Path, timeout: float = 600) -> str:
+def run(
+    command: Sequence[str], cwd: Path, timeout: float = 600, env: dict[str, str] | None = None
+) -> str:
     """Run a command in a generated project; fail the test with its output if it fails.
 
     ``uv`` as the first word means the uv installed with the generator's dev dependencies.
     """
     command = [UV, *command[1:]] if command[0] == "uv" else list(command)
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    env["UV_NO_PROGRESS"] = "1"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}},
+        "UV_NO_PROGRESS": "1",
+        **(env or {}),
+    }
     completed = subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )

@@ -36,12 +36,15 @@ def test_installed_wheel_renders_the_same_project(tmp_path: Path) -> None:
     away = tmp_path / "elsewhere"
     away.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["HOME"] = str(tmp_path / "home")  # the wheel installs its template bundle under HOME
     subprocess.run(
         [str(venv / "bin" / "fastapi-starter"), "new", "from-wheel", "--defaults"],
         cwd=away, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     answers = (away / "from-wheel" / ".copier-answers.yml").read_text()
-    assert f"_src_path: {venv}" in answers, "rendered from the template inside the wheel"
+    bundle = tmp_path / "home" / ".local" / "share" / "fastapi-starter" / "template.bundle"
+    assert "_src_path: ~/.local/share/fastapi-starter/template.bundle" in answers
+    assert bundle.is_file(), "rendered from the template bundle inside the wheel"
 
     subprocess.run(
         [sys.executable, "-m", "fastapi_starter", "new", "from-checkout", "--defaults",

@@ -220,6 +220,77 @@ def matrix(
         typer.echo("\n".join(lines))
 
 
+def _confirm_loss(files: list[str]) -> bool:
+    typer.echo("The update would delete or replace these files, which you edited:")
+    for name in files:
+        typer.echo(f"  {name}")
+    return typer.confirm("Go on (git keeps your version in the last commit)?", default=False)
+
+
+def _print_report(report: Any) -> None:
+    """The summary of ``fastapi_starter.update.Report``; lists what remains to resolve."""
+    verb = "Would update" if report.pretend else "Updated"
+    rows = [
+        ("updated", report.updated),
+        ("merged", report.merged),
+        ("conflicted", report.conflicted),
+        ("removed", report.removed),
+    ]
+    counts = ", ".join(f"{len(names)} {label}" for label, names in rows)
+    nothing = " (nothing written)" if report.pretend else ""
+    typer.echo(f"{verb} from {report.from_version} to {report.to_version}{nothing}: {counts}")
+    for label, names in rows:
+        for name in names:
+            typer.echo(f"  {label:<11} {name}")
+    if report.lost:
+        typer.echo(f"Edited files deleted or replaced: {', '.join(report.lost)}")
+
+
+def update(
+    path: Annotated[
+        Path, typer.Argument(help="The project to update (a clean git checkout).")
+    ] = Path(),
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", metavar="VERSION", help="Template version (git tag). Default: the latest."
+        ),
+    ] = None,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would change; write nothing.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("-d", "--data", metavar="KEY=VALUE", help="Change an answer (repeatable)."),
+    ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            help="Delete or replace files you edited, if the update needs to, without asking.",
+        ),
+    ] = False,
+) -> None:
+    """Update a project to a newer template version, keeping your edits.
+
+    Exits 1 when conflicts remain (their files hold <<<<<<< markers).
+    """
+    from fastapi_starter.update import RECOVERY, update_project
+
+    given = answers.parse_pairs(data or [])
+    answers.check_names(given, questions.load(template_source.locate().copier_yml))
+    confirm = (lambda _files: True) if yes else (_confirm_loss if _stdin_is_terminal() else None)
+    report = update_project(path, to=to, data=given, pretend=pretend, confirm_loss=confirm)
+    _print_report(report)
+    if report.conflicted and not report.pretend:
+        typer.echo(
+            f"Error: conflicts remain in {', '.join(report.conflicted)}: resolve the <<<<<<< markers "
+            f"and commit ({RECOVERY})",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
 def build_app() -> typer.Typer:
     """The Typer app, with the options of ``new`` read from the template's copier.yml."""
     asked = questions.asked(questions.load(template_source.locate().copier_yml))
@@ -231,6 +302,7 @@ def build_app() -> typer.Typer:
     app.callback()(_root)
     command = _error_boundary(_with_choice_options(new, asked))
     app.command("new", epilog=_questions_epilog(asked))(command)
+    app.command("update")(_error_boundary(update))
     app.command("matrix")(_error_boundary(matrix))
     return app
 

@@ -74,7 +74,7 @@ def _ask_all(
     names = [question.name for question in questions.asked(questions.load(source.copier_yml))]
     worker = _run_copy(
         Path.cwd() / ".fastapi-starter-pretend",
-        src_path=str(source.path),
+        src_path=source.prepare(),
         data=dict(answers),
         defaults=use_defaults,
         pretend=True,
@@ -119,7 +119,7 @@ def create_project(
     try:
         _run_copy(
             destination,
-            src_path=str(source.path),
+            src_path=source.prepare(),
             data=dict(answers),
             user_defaults=user_defaults,
             defaults=use_defaults,

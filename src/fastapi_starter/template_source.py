@@ -2,10 +2,18 @@
 
 - In a source checkout (the package lives in ``<repo>/src/fastapi_starter``) the checkout itself is the
   template, rendered at ``HEAD`` when it is a git repository so that uncommitted edits are included.
-- In an installed wheel, ``copier.yml`` and ``template/`` are shipped inside the package as
-  ``fastapi_starter/_template`` and rendered from there, offline.
+- In an installed wheel built from a git checkout, the package ships ``_template.bundle``: a git bundle of
+  the template's released tags (and the commit it was built from). Before each ``new`` and ``update`` it is
+  copied to ``~/.local/share/fastapi-starter/template.bundle`` and Copier renders from that path, written
+  with ``~`` (Copier records it unexpanded, so answers files stay valid on every teammate's machine). Copier
+  picks the latest tag, and ``copier update`` later finds every older tag it needs to replay, offline.
+- An installed wheel built without git (e.g. from an sdist) only has the plain ``_template`` directory: it
+  renders offline, but records no version, so its projects cannot be updated.
+
+``copier.yml`` is always read from a plain directory (``_template`` or the checkout) for the questions.
 """
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,25 +21,53 @@ from fastapi_starter.errors import StarterError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _PACKAGED_TEMPLATE = _PACKAGE_DIR / "_template"
+_PACKAGED_BUNDLE = _PACKAGE_DIR / "_template.bundle"
 _CHECKOUT = _PACKAGE_DIR.parent.parent
+
+BUNDLE_HOME = "~/.local/share/fastapi-starter/template.bundle"
+"""Where an installed package's bundle is rendered from, as recorded in every project's answers."""
 
 
 @dataclass(frozen=True)
 class TemplateSource:
     path: Path
+    """A directory holding ``copier.yml`` (the questions)."""
     default_ref: str | None
+    bundle: Path | None = None
+    """The git bundle shipped in the package, rendered from ``BUNDLE_HOME``."""
 
     @property
     def copier_yml(self) -> Path:
         return self.path / "copier.yml"
 
+    @property
+    def is_git(self) -> bool:
+        return self.bundle is not None or self.default_ref is not None
+
     def ref(self, requested: str | None) -> str | None:
         """The git ref to render: the one asked for, else this source's default."""
-        if requested is not None and self.default_ref is None:
+        if requested is not None and not self.is_git:
             raise StarterError(
                 f"--vcs-ref needs a git template; {self.path} is not a git repository"
             )
         return requested if requested is not None else self.default_ref
+
+    def prepare(self) -> str:
+        """What Copier renders from; refreshes ``BUNDLE_HOME`` from the installed package first."""
+        if self.bundle is None:
+            return str(self.path)
+        installed = Path(BUNDLE_HOME).expanduser()
+        if not installed.is_file() or installed.read_bytes() != self.bundle.read_bytes():
+            try:
+                installed.parent.mkdir(parents=True, exist_ok=True)
+                partial = installed.with_suffix(".partial")
+                shutil.copyfile(self.bundle, partial)
+                partial.replace(installed)
+            except OSError as error:
+                raise StarterError(
+                    f"Cannot install the template into {installed}: {error}"
+                ) from error
+        return BUNDLE_HOME
 
 
 def _is_template(path: Path) -> bool:
@@ -39,9 +75,21 @@ def _is_template(path: Path) -> bool:
 
 
 def locate() -> TemplateSource:
+    """The template of this installation (no side effect: see ``TemplateSource.prepare``)."""
     if _is_template(_PACKAGED_TEMPLATE):
-        return TemplateSource(_PACKAGED_TEMPLATE, default_ref=None)
+        bundle = _PACKAGED_BUNDLE if _PACKAGED_BUNDLE.is_file() else None
+        return TemplateSource(_PACKAGED_TEMPLATE, default_ref=None, bundle=bundle)
     if _is_template(_CHECKOUT):
         is_git = (_CHECKOUT / ".git").exists()
         return TemplateSource(_CHECKOUT, default_ref="HEAD" if is_git else None)
     raise StarterError("The template is missing from this installation of fastapi-starter")
+
+
+def check_updatable(answers: dict[str, object], answers_file: Path) -> None:
+    """Refuse, with the reason, a project whose answers record no template version."""
+    if not answers.get("_src_path") or not answers.get("_commit"):
+        raise StarterError(
+            f"{answers_file} records no template version (_src_path and _commit): the project was "
+            "rendered from a template without git history (e.g. fastapi-starter installed without its "
+            "template bundle), so it cannot be updated"
+        )

@@ -1,0 +1,480 @@
+"""Updates that lose nothing: `copier update` and `fastapi-starter update` against released versions.
+
+A scratch git repository of the template is built from this working tree with three PEP 440 tags:
+- v1.0.0: the current template, plus CONTRIBUTING.md and CODE_OF_CONDUCT.md (files v2 renames and changes);
+- v2.0.0: README.md changed (a section appended), CONTRIBUTING.md moved to docs/ (with a `_migrations`
+  entry that carries the user's edits over), docs/deploy.md added, a dependency bound changed,
+  CODE_OF_CONDUCT.md changed;
+- v3.0.0: docs/deploy.md changed (so that `--to v2.0.0` differs from the latest).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+from combinations import ALL_QUESTIONS, QUESTIONS, REPO
+from conftest import run
+from typer.testing import CliRunner, Result
+
+from fastapi_starter import cli, matrix
+from fastapi_starter.matrix import Combination
+
+V1, V2, V3 = "v1.0.0", "v2.0.0", "v3.0.0"
+ANSWERS = ".copier-answers.yml"
+CONTRIBUTING = "Contributing to {{ project_name }}\n\n" + "".join(
+    f"{n}. Rule number {n} of {{{{ project_name }}}}.\n" for n in range(1, 11)
+)
+MOVE_FILE = '''"""Migration: move a file the template renamed, keeping the user's version (or its deletion)."""
+import subprocess
+import sys
+from pathlib import Path
+
+old, new = sys.argv[1:3]
+shown = subprocess.run(["git", "show", f"HEAD:./{old}"], capture_output=True, check=False)
+if shown.returncode == 0:
+    Path(new).parent.mkdir(parents=True, exist_ok=True)
+    Path(new).write_bytes(shown.stdout)
+else:  # the user had deleted it
+    Path(new).unlink(missing_ok=True)
+Path(old).unlink(missing_ok=True)
+'''
+MIGRATION = """
+_migrations:
+  - version: v2.0.0
+    when: "{{ _stage == 'after' }}"
+    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/copier_tasks/move_file.py",
+              CONTRIBUTING.md, docs/CONTRIBUTING.md]
+"""
+README_V2 = "\n## Updating\n\nRun `copier update --trust --defaults` in a clean git tree.\n"
+USER_README = "\n## Deploying\n\nOur own deployment notes.\n"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commit_all(cwd: Path, message: str, tag: str | None = None) -> None:
+    git(cwd, "add", "--all")
+    git(cwd, "commit", "--quiet", "--no-verify", "-m", message)
+    if tag:
+        git(cwd, "tag", tag)
+
+
+def make_v1(repo: Path) -> None:
+    """The current working tree of the template (and package), plus two files later versions change."""
+    repo.mkdir()
+    for name in ("copier.yml", ".gitignore", "pyproject.toml", "README.md", "hatch_build.py"):
+        shutil.copy2(REPO / name, repo / name)
+    for name in ("template", "copier_tasks", "src"):
+        shutil.copytree(REPO / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "template" / "CONTRIBUTING.md.jinja").write_text(CONTRIBUTING)
+    (repo / "template" / "CODE_OF_CONDUCT.md").write_text("Be kind.\n")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_all(repo, "Release 1", tag=V1)
+
+
+def make_v2(repo: Path) -> None:
+    template = repo / "template"
+    with (template / "README.md.jinja").open("a") as readme:
+        readme.write(README_V2)
+    (template / "docs").mkdir(exist_ok=True)
+    git(repo, "mv", "template/CONTRIBUTING.md.jinja", "template/docs/CONTRIBUTING.md.jinja")
+    (repo / "copier_tasks" / "move_file.py").write_text(MOVE_FILE)
+    config = (repo / "copier.yml").read_text()
+    config = re.sub(r"(?m)^_migrations: \[\]\n", "", config)
+    (repo / "copier.yml").write_text(config + MIGRATION)
+    (template / "docs" / "deploy.md.jinja").write_text("# Deploying {{ project_name }}\n")
+    pyproject = template / "pyproject.toml.jinja"
+    text, changed = re.subn(r'"httpx>=([0-9.]+)"', r'"httpx>=\1,<1"', pyproject.read_text())
+    assert changed == 1, "the dev dependency on httpx is the one v2 changes"
+    pyproject.write_text(text)
+    (template / "CODE_OF_CONDUCT.md").write_text("Be kind.\nBe patient.\n")
+    commit_all(repo, "Release 2", tag=V2)
+
+
+def make_v3(repo: Path) -> None:
+    with (repo / "template" / "docs" / "deploy.md.jinja").open("a") as deploy:
+        deploy.write("\nBuild the image, then run it.\n")
+    commit_all(repo, "Release 3", tag=V3)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A throw-away HOME (the bundle is installed under it), keeping uv's cache and Pythons."""
+    home = Path.home()
+    monkeypatch.setenv("UV_CACHE_DIR", os.environ.get("UV_CACHE_DIR", str(home / ".cache" / "uv")))
+    monkeypatch.setenv("PYENV_ROOT", os.environ.get("PYENV_ROOT", str(home / ".pyenv")))
+    monkeypatch.setenv(
+        "UV_PYTHON_INSTALL_DIR",
+        os.environ.get("UV_PYTHON_INSTALL_DIR", str(home / ".local" / "share" / "uv" / "python")),
+    )
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name, value in GIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("template") / "repo"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in GIT_ENV.items():
+            patch.setenv(name, value)
+        make_v1(repo)
+        make_v2(repo)
+        make_v3(repo)
+    return repo
+
+
+def one_per_choice() -> list[Combination]:
+    """At least one combination per value of the auth and database questions (read from copier.yml)."""
+    picked: dict[str, Combination] = {}
+    for name in ("database", "auth"):
+        [question] = [q for q in QUESTIONS if q.name == name]
+        for value in question.values:
+            valid, _ = matrix.split(ALL_QUESTIONS, tier="test", fixed={name: value})
+            picked.setdefault(valid[0].id, valid[0])
+    return list(picked.values())
+
+
+def render(repo: Path, dest: Path, ref: str, data: dict[str, Any], **options: Any) -> Path:
+    copier.run_copy(
+        str(repo), dest, data=data, vcs_ref=ref, defaults=True, unsafe=True, quiet=True, **options
+    )
+    return dest
+
+
+def new_project(repo: Path, dest: Path, data: dict[str, Any], ref: str = V1) -> Path:
+    render(repo, dest, ref, data)
+    git(dest, "init", "--quiet")
+    commit_all(dest, "New project")
+    return dest
+
+
+def update(project: Path, **options: Any) -> None:
+    copier.run_update(
+        project,
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        quiet=True,
+        conflict="inline",
+        **options,
+    )
+
+
+def files(root: Path) -> dict[str, str]:
+    """Every file but git's own and the git-ignored secret, by path."""
+    return {
+        path.relative_to(root).as_posix(): path.read_text()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts and path.name != ".env"
+    }
+
+
+def answers_of(project: Path) -> dict[str, Any]:
+    return dict(yaml.safe_load((project / ANSWERS).read_text()))
+
+
+def package_dir(project: Path) -> Path:
+    return project / "src" / str(answers_of(project)["package_name"])
+
+
+def has_markers(text: str) -> bool:
+    return "<<<<<<< before updating" in text and ">>>>>>> after updating" in text
+
+
+def edit(project: Path) -> None:
+    """One user edit of each kind, committed."""
+    with (package_dir(project) / "main.py").open("a") as main:
+        main.write("# user: our own middleware goes here\n")  # a file no version changes
+    with (project / "pyproject.toml").open("a") as pyproject:
+        pyproject.write('\n[tool.user]\nowner = "platform team"\n')  # away from v2's change
+    with (project / "README.md").open("a") as readme:
+        readme.write(USER_README)  # where v2 appends too: overlaps
+    contributing = project / "CONTRIBUTING.md"
+    contributing.write_text(contributing.read_text().replace("Rule number 5", "Our rule number 5"))
+    (project / "CODE_OF_CONDUCT.md").unlink()  # a template file v2 changes
+    (project / "notes").mkdir()
+    (project / "notes" / "todo.md").write_text("- ship it\n")
+    (package_dir(project) / "extra.py").write_text('"""Ours."""\n')
+    commit_all(project, "Our edits")
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli.build_app(), list(args))
+
+
+# ---------------------------------------------------------------- guarantees, per combination
+
+
+COMBINATIONS = one_per_choice()
+STARTS = [(c, V1) for c in COMBINATIONS] + [(COMBINATIONS[0], V2)]
+
+
+@pytest.mark.parametrize(
+    ("combination", "start"), STARTS, ids=[f"from-{s}-{c.id}" for c, s in STARTS]
+)
+def test_untouched_project_updates_to_a_fresh_render(
+    template_repo: Path, tmp_path: Path, combination: Combination, start: str
+) -> None:
+    project = new_project(template_repo, tmp_path / "project", combination.data, ref=start)
+    secret = (project / ".env").read_text()
+    update(project)
+    fresh = render(template_repo, tmp_path / "fresh", V3, combination.data)
+    assert answers_of(project)["_commit"] == V3
+    assert files(project) == files(fresh)
+    assert not any(has_markers(text) for text in files(project).values())
+    assert (project / ".env").read_text() == secret, "the git-ignored secret is never touched"
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS, ids=lambda c: c.id)
+def test_user_edits_survive_an_update(
+    template_repo: Path, tmp_path: Path, combination: Combination
+) -> None:
+    project = new_project(template_repo, tmp_path / "project", combination.data)
+    edit(project)
+    kept = {name: text for name, text in files(project).items() if name != ANSWERS}
+    update(project, vcs_ref=V2)
+    after = files(project)
+
+    # Files the template did not change: untouched.
+    assert (
+        after[f"src/{answers_of(project)['package_name']}/main.py"]
+        == kept[f"src/{answers_of(project)['package_name']}/main.py"]
+    )
+    # Non-overlapping edits: merged, no markers.
+    pyproject = after["pyproject.toml"]
+    assert '[tool.user]\nowner = "platform team"' in pyproject
+    assert re.search(r'"httpx>=[0-9.]+,<1"', pyproject)
+    assert not has_markers(pyproject)
+    # Overlapping edits: inline conflict markers holding both sides, never a silent template win.
+    readme = after["README.md"]
+    assert has_markers(readme)
+    assert "Our own deployment notes." in readme
+    assert "copier update --trust --defaults" in readme
+    # A renamed file: the migration moved it, with the user's edit.
+    assert "CONTRIBUTING.md" not in after
+    assert "Our rule number 5" in after["docs/CONTRIBUTING.md"]
+    # Added files are kept; deleted template files stay deleted; new template files arrive.
+    assert after["notes/todo.md"] == "- ship it\n"
+    assert f"src/{answers_of(project)['package_name']}/extra.py" in after
+    assert "CODE_OF_CONDUCT.md" not in after
+    assert after["docs/deploy.md"].startswith("# Deploying ")
+    # Every other file the user had is still there.
+    assert set(kept) - set(after) == {"CONTRIBUTING.md"}
+
+
+def test_answers_file_is_the_only_state(template_repo: Path, tmp_path: Path) -> None:
+    data = {"project_name": "Answer Round Trip", "author_name": "Ada Lovelace"}
+    project = new_project(template_repo, tmp_path / "project", data)
+    answers = answers_of(project)
+    assert {name for name in answers if not name.startswith("_")} == {q.name for q in QUESTIONS}
+    assert answers["_commit"] == V1
+    assert answers["_src_path"] == str(template_repo)
+    secrets = [
+        value
+        for line in (project / ".env").read_text().splitlines()
+        if len(value := line.partition("=")[2]) >= 32
+    ]
+    assert secrets, "the copy wrote the project's secret into .env"
+    assert not any(secret in (project / ANSWERS).read_text() for secret in secrets)
+    # Replaying the answers renders the same files, twice over: no time, network or machine in them.
+    again = [
+        render(
+            template_repo,
+            tmp_path / f"again{n}",
+            V1,
+            {k: v for k, v in answers.items() if k[0] != "_"},
+        )
+        for n in (1, 2)
+    ]
+    assert files(again[0]) == files(again[1]) == files(project)
+    # The answers survive an update unchanged, apart from the version.
+    update(project)
+    assert answers_of(project) == {**answers, "_commit": V3}
+
+
+def test_plain_copier_update_needs_no_other_flag(template_repo: Path, tmp_path: Path) -> None:
+    project = tmp_path / "plain"
+    copy = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", V1]
+    run([*copy, str(template_repo), str(project)], cwd=tmp_path)
+    git(project, "init", "--quiet")
+    commit_all(project, "New project")
+    run([sys.executable, "-m", "copier", "update", "--trust", "--defaults"], cwd=project)
+    fresh = render(template_repo, tmp_path / "fresh", V3, {})
+    assert answers_of(project)["_commit"] == V3
+    assert files(project) == files(fresh)
+
+
+def test_changelog_says_which_releases_need_manual_steps() -> None:
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    releases = re.split(r"(?m)^## ", changelog)[1:]
+    assert releases and releases[0].startswith("[Unreleased]")
+    for release in releases:
+        assert "### Manual steps" in release, release.splitlines()[0]
+    assert re.search(r"(?m)^_migrations:", (REPO / "copier.yml").read_text())
+
+
+# ---------------------------------------------------------------- fastapi-starter update
+
+
+@pytest.fixture
+def edited(template_repo: Path, tmp_path: Path) -> Path:
+    project = new_project(template_repo, tmp_path / "edited", {})
+    edit(project)
+    return project
+
+
+def test_cli_refuses_a_dirty_tree(edited: Path) -> None:
+    (edited / "README.md").write_text("uncommitted\n")
+    result = invoke("update", str(edited))
+    assert result.exit_code == 1, result.output
+    assert "uncommitted changes (README.md)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert (edited / "README.md").read_text() == "uncommitted\n"
+
+
+def test_cli_pretend_writes_nothing(edited: Path) -> None:
+    head = git(edited, "rev-parse", "HEAD")
+    before = files(edited)
+    result = invoke("update", str(edited), "--pretend")
+    assert result.exit_code == 0, result.output
+    assert f"Would update from {V1} to {V3} (nothing written)" in result.stdout
+    assert "conflicted  README.md" in result.stdout
+    assert "merged      pyproject.toml" in result.stdout
+    assert files(edited) == before
+    assert git(edited, "status", "--porcelain") == ""
+    assert git(edited, "rev-parse", "HEAD") == head
+
+
+def test_cli_summary_and_exit_code_with_conflicts(edited: Path) -> None:
+    result = invoke("update", str(edited), "--to", V2)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert f"Updated from {V1} to {V2}: " in result.stdout, result.stderr
+    assert "merged      pyproject.toml" in result.stdout
+    assert "conflicted  README.md" in result.stdout
+    assert "removed     CONTRIBUTING.md" in result.stdout
+    assert "updated     docs/deploy.md" in result.stdout
+    assert "conflicts remain in README.md" in result.stderr
+    assert "git reset --hard && git clean -fd" in result.stderr
+    assert answers_of(edited)["_commit"] == V2, "--to picks the version"
+    assert has_markers((edited / "README.md").read_text())
+
+
+def test_cli_update_without_conflicts_exits_0(template_repo: Path, tmp_path: Path) -> None:
+    project = new_project(template_repo, tmp_path / "project", {})
+    with (package_dir(project) / "main.py").open("a") as main:
+        main.write("# ours\n")
+    commit_all(project, "Our edit")
+    result = invoke("update", str(project))
+    assert result.exit_code == 0, result.output
+    assert f"Updated from {V1} to {V3}: " in result.stdout
+    assert "0 conflicted" in result.stdout
+    assert (package_dir(project) / "main.py").read_text().endswith("# ours\n")
+
+
+def test_cli_asks_before_deleting_edited_files(template_repo: Path, tmp_path: Path) -> None:
+    project = new_project(template_repo, tmp_path / "project", {"auth": "jwt"})
+    users = package_dir(project) / "users"
+    [edited_file, *_] = sorted(path for path in users.glob("*.py") if path.name != "__init__.py")
+    with edited_file.open("a") as handle:
+        handle.write("# ours\n")
+    (users / "ours.py").write_text("# added by us\n")
+    commit_all(project, "Our edits")
+    head = git(project, "rev-parse", "HEAD")
+
+    refused = invoke("update", str(project), "-d", "auth=none")
+    assert refused.exit_code == 1, refused.output
+    name = edited_file.relative_to(project).as_posix()
+    assert name in refused.stderr
+    assert "pass --yes" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "rev-parse", "HEAD") == head
+    assert answers_of(project)["auth"] == "jwt"
+
+    accepted = invoke("update", str(project), "-d", "auth=none", "--yes")
+    assert accepted.exit_code == 0, accepted.output
+    assert f"removed     {name}" in accepted.stdout
+    assert answers_of(project)["auth"] == "none"
+    assert not edited_file.exists()
+    assert (users / "ours.py").read_text() == "# added by us\n", "files the user added stay"
+
+
+def test_cli_refuses_unknown_answers(edited: Path) -> None:
+    result = invoke("update", str(edited), "-d", "colour=blue")
+    assert result.exit_code == 1, result.output
+    assert "Unknown question: colour" in result.stderr
+
+
+# ---------------------------------------------------------------- slow: packages and project tests
+
+
+@pytest.mark.slow
+def test_project_from_installed_package_updates_offline(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    make_v1(repo)
+    venv = tmp_path / "venv"
+    run(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], cwd=tmp_path)
+
+    def install(version: str) -> None:
+        dist = tmp_path / f"dist-{version}"
+        run(["uv", "build", "--wheel", "--quiet", "--out-dir", str(dist), str(repo)], cwd=tmp_path)
+        [wheel] = dist.glob("*.whl")
+        run(["uv", "pip", "install", "--quiet", "--reinstall", "--python", str(venv), str(wheel)],
+            cwd=tmp_path)  # fmt: skip
+
+    def starter(*args: str, offline: bool = False) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+        if offline:  # git may only read local files; any HTTP goes to a closed port
+            env |= {"GIT_ALLOW_PROTOCOL": "file", "http_proxy": "http://127.0.0.1:9",
+                    "https_proxy": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9"}  # fmt: skip
+        return subprocess.run([str(venv / "bin" / "fastapi-starter"), *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+
+    install(V1)
+    created = starter("new", "project", "--defaults")
+    assert created.returncode == 0, created.stderr
+    project = tmp_path / "project"
+    answers = answers_of(project)
+    assert answers["_src_path"] == "~/.local/share/fastapi-starter/template.bundle"
+    assert answers["_commit"] == V1
+    git(project, "init", "--quiet")
+    commit_all(project, "New project")
+
+    make_v2(repo)
+    install(V2)
+    shutil.rmtree(repo)  # the update may only use what the installed package carries
+    updated = starter("update", "project", offline=True)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert f"Updated from {V1} to {V2}" in updated.stdout
+    assert answers_of(project)["_commit"] == V2
+    assert (project / "docs" / "CONTRIBUTING.md").is_file()
+
+
+@pytest.mark.slow
+def test_updated_project_passes_its_own_tests(template_repo: Path, tmp_path: Path) -> None:
+    project = new_project(template_repo, tmp_path / "project", {})
+    with (package_dir(project) / "main.py").open("a") as main:
+        main.write("# ours\n")
+    commit_all(project, "Our edit")
+    update(project)
+    assert answers_of(project)["_commit"] == V3
+    run(["uv", "sync", "--quiet"], cwd=project)
+    run(["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)

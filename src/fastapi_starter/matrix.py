@@ -60,9 +60,14 @@ def _environment() -> Any:
     )
 
 
+@cache
+def _compiled(template: str) -> Any:
+    return _environment().from_string(template)
+
+
 def _render(template: str, context: Mapping[str, Any]) -> str:
     try:
-        return str(_environment().from_string(template).render(context)).strip()
+        return str(_compiled(template).render(context)).strip()
     except Exception as error:  # as Copier does: a validator that fails to render refuses
         return str(error)
 

@@ -21,8 +21,8 @@ sys.path.insert(0, str(REPO / "src"))
 from fastapi_starter import matrix, questions  # noqa: E402
 
 PARTS = {
-    "render tier": ["-m", "not slow", "tests/test_render.py"],
-    "test tier": ["-m", "slow", "tests/test_generated_project.py"],
+    "render tier": ["-m", "not slow", "tests/test_render.py", "tests/test_ship_files.py"],
+    "test tier": ["-m", "slow", "tests/test_generated_project.py", "tests/test_ship_files.py"],
     "whole suite": [],
 }
 

@@ -67,13 +67,25 @@ def run(
 
 
 @pytest.fixture(scope="session")
-def render(copie_session: Copie) -> Callable[[Combination], Path]:
+def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working tree's template, copied once: rendering a plain directory skips Copier's git clone."""
+    snapshot = tmp_path_factory.mktemp("template")
+    shutil.copy2(REPO / "copier.yml", snapshot)
+    for folder in ("template", "copier_tasks"):
+        shutil.copytree(REPO / folder, snapshot / folder)
+    return snapshot
+
+
+@pytest.fixture(scope="session")
+def render(copie_session: Copie, template_snapshot: Path) -> Callable[[Combination], Path]:
     """Render each combination once per session and share it between the checks."""
     rendered: dict[Combination, Path] = {}
 
     def _render(combination: Combination) -> Path:
         if combination not in rendered:
-            result = copie_session.copy(extra_answers=combination.data)
+            result = copie_session.copy(
+                extra_answers=combination.data, template_dir=template_snapshot
+            )
             assert result.exit_code == 0, result.exception
             assert result.project_dir is not None
             rendered[combination] = result.project_dir

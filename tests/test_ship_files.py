@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from checks import schema_problems
 from combinations import ALL_QUESTIONS, QUESTIONS
 from conftest import UV, run
 
@@ -127,6 +128,14 @@ def test_yaml_parses_and_matches_its_schema(combination: Combination, project: P
     for path in [*present, ".pre-commit-config.yaml"]:
         if (project / path).is_file():
             load(project, path)
+    assert schema_problems(project) == []
+
+
+def test_check_jsonschema_agrees(render: Callable[[Combination], Path]) -> None:
+    """The in-process schema check above, against check-jsonschema itself, on the default project."""
+    project = render(matrix.split(ALL_QUESTIONS, tier="test")[0][0])
+    present = [path for path in SCHEMAS if (project / path).is_file()]
+    assert present
     for path in present:
         run(
             [sys.executable, "-m", "check_jsonschema", "--builtin-schema", SCHEMAS[path], path],

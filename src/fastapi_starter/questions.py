@@ -1,11 +1,13 @@
 """The questions of copier.yml, read as data so that the CLI never restates them."""
 
+import contextlib
+import hashlib
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from fastapi_starter.errors import StarterError
 
@@ -74,8 +76,8 @@ def _choices(raw: Any) -> tuple[dict[str, Any], dict[str, str]]:
 def load(copier_yml: Path) -> list[Question]:
     """The questions in the order copier asks them (settings, the ``_`` keys, left out)."""
     try:
-        config = yaml.safe_load(copier_yml.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        config = _parse(copier_yml.read_bytes())
+    except (OSError, ValueError) as error:
         raise StarterError(
             f"Cannot read the template's questions in {copier_yml}: {error}"
         ) from error
@@ -99,6 +101,30 @@ def load(copier_yml: Path) -> list[Question]:
             )
         )
     return questions
+
+
+def _parse(content: bytes) -> dict[str, Any]:
+    """copier.yml parsed, through a JSON cache keyed by its content: importing a YAML parser
+    costs more than the rest of `fastapi-starter --help` (bench/cli.py)."""
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    cached = cache_home / "fastapi-starter" / f"copier-{hashlib.sha256(content).hexdigest()}.json"
+    try:
+        parsed: dict[str, Any] = json.loads(cached.read_bytes())
+        return parsed
+    except (OSError, ValueError):
+        pass
+    import yaml  # slow to import: only on a cache miss
+
+    try:
+        parsed = yaml.safe_load(content)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from error
+    with contextlib.suppress(OSError):  # no cache then: the next run parses again
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(parsed), encoding="utf-8")
+        partial.replace(cached)  # atomic: a concurrent reader never sees half a file
+    return parsed
 
 
 def asked(questions: list[Question]) -> list[Question]:

@@ -1,0 +1,104 @@
+"""Speed of the generator's command line, next to plain `copier copy` measured in the same run.
+
+Usage: uv run python bench/cli.py [--repeat N] [--skip-green]
+Prints the median wall time of:
+- `fastapi-starter --help` (target: under 0.15 s, without importing copier),
+- `fastapi-starter new --defaults` into a fresh directory (target: under 0.5 s),
+- `copier copy --trust --defaults` of the same answers (the baseline) and the ratio,
+- from nothing to a green test run: `new`, `uv sync`, `uv run pytest` (target: under 10 s; the uv
+  cache is warmed by one untimed run first).
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+STARTER = str(BIN / "fastapi-starter")
+COPIER = str(BIN / "copier")
+
+
+def run(command: list[str], cwd: Path) -> None:
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def median_time(step: Callable[[Path], None], repeat: int) -> float:
+    """Median wall time of `step`, each run in a fresh, empty working directory."""
+    times = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as scratch:
+            start = time.perf_counter()
+            step(Path(scratch))
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def show_help(_: Path) -> None:
+    run([STARTER, "--help"], cwd=REPO)
+
+
+def new_project(scratch: Path) -> None:
+    run([STARTER, "new", "project", "--defaults"], cwd=scratch)
+
+
+def copier_copy(scratch: Path) -> None:
+    run([COPIER, "copy", "--quiet", "--trust", "--defaults", str(REPO), "project"], cwd=scratch)
+
+
+def new_to_green(scratch: Path) -> None:
+    new_project(scratch)
+    project = scratch / "project"
+    run(["uv", "sync", "--quiet"], cwd=project)
+    run(["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
+
+
+def copier_imported_by_help() -> bool:
+    probe = (
+        "import sys\n"
+        "from fastapi_starter.cli import main\n"
+        "sys.argv = ['fastapi-starter', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(any(m.split('.')[0] == 'copier' for m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    return result.stderr.strip().endswith("True")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median shown)")
+    parser.add_argument("--skip-green", action="store_true", help="skip the new-to-green figure")
+    options = parser.parse_args()
+    if not shutil.which("uv") and not options.skip_green:
+        sys.exit("uv is not on PATH (or pass --skip-green)")
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    help_time = median_time(show_help, options.repeat)
+    print(f"fastapi-starter --help          {help_time:6.2f} s  (target < 0.15 s)")
+    print(f"  imports copier: {copier_imported_by_help()}")
+    new_time = median_time(new_project, options.repeat)
+    copy_time = median_time(copier_copy, options.repeat)
+    print(f"fastapi-starter new --defaults  {new_time:6.2f} s  (target < 0.5 s)")
+    print(f"copier copy --defaults          {copy_time:6.2f} s  (baseline)")
+    print(f"  ratio new / copier copy: {new_time / copy_time:.2f}")
+    if not options.skip_green:
+        median_time(new_to_green, 1)  # warms uv's cache
+        green_time = median_time(new_to_green, max(1, options.repeat // 2))
+        print(f"new + uv sync + pytest          {green_time:6.2f} s  (target < 10 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -168,7 +168,8 @@ def test_dockerfile(combination: Combination, project: Path) -> None:
     health = exec_form(dockerfile, "HEALTHCHECK")
     assert "/health/live" in health[-1]
     compile(health[-1], "HEALTHCHECK", "exec")
-    assert exec_form(dockerfile, "CMD")[:2] == ["fastapi", "run"]
+    (package,) = (path.name for path in (project / "src").iterdir())
+    assert exec_form(dockerfile, "CMD")[:4] == ["python", "-m", package, "serve"]
     # Every file the build copies from the context exists and is not ignored (uv.lock is the
     # user's to create with `uv lock`; the README says so).
     ignored = (project / ".dockerignore").read_text().splitlines()

@@ -42,6 +42,15 @@ class ConflictError(AppError):
     detail = "Conflict"
 
 
+class DatabaseBusy(AppError):
+    """No pooled database connection freed up within DB_POOL_TIMEOUT: the client may retry."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "database_busy"
+    detail = "The service is busy; retry shortly"
+    headers = {"Retry-After": "1"}  # noqa: RUF012 (read-only)
+
+
 def error_response(
     status_code: int, code: str, detail: Any, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:

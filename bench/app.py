@@ -1,0 +1,165 @@
+"""Throughput and latency of the generated service, next to two baselines measured in the same run.
+
+Usage: uv run python bench/app.py [--duration S] [--connections N] [--orm ORM ...] [--auth AUTH ...]
+Needs wrk (Debian: `apt-get install wrk`) and PostgreSQL on 127.0.0.1:5432 (user postgres).
+
+For each ORM on PostgreSQL, with auth=jwt and auth=none: render the project, migrate a database of
+its own, start it with its Dockerfile's command (one worker), seed 100 items, and load each endpoint
+with wrk on loopback. Prints requests/s, p50 and p99 latency, and the ratio to its baseline:
+`GET /health/live` against a FastAPI app answering the same JSON from memory, the item endpoints
+against a FastAPI app running one `SELECT 1` through an asyncpg pool (bench/baselines.py). Then the
+service's resident memory after the load.
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import served
+
+BENCH = Path(__file__).resolve().parent
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+POST_SCRIPT = """
+wrk.method = "POST"
+wrk.body = '{"title": "Bench", "description": "Written by bench/app.py"}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+# (label, method and path, baseline, target ratio)
+ENDPOINTS = [
+    ("GET /health/live", "/health/live", "memory", 0.8),
+    ("GET /items/{id}", "/items/{id}", "select1", 0.5),
+    ("GET /items?limit=50", "/items?limit=50", "select1", 0.25),
+    ("POST /items", "POST /items", "select1", None),
+]
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    failed: int
+
+    def row(self, label: str, baseline: "Figures | None", target: float | None) -> str:
+        line = (
+            f"  {label:22} {self.requests_per_second:9.0f} req/s"
+            f"  p50 {self.p50_ms:7.2f} ms  p99 {self.p99_ms:7.2f} ms"
+        )
+        if self.failed:
+            line += f"  FAILED {self.failed}"
+        if baseline is not None:
+            ratio = self.requests_per_second / baseline.requests_per_second
+            line += f"  {ratio:5.2f}x baseline"
+            if target is not None:
+                line += f" (target {target}x: {'met' if ratio >= target else 'MISSED'})"
+        return line
+
+
+def wrk(
+    url: str, *, duration: int, connections: int, headers: dict[str, str], script: str = ""
+) -> Figures:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script)
+        lua.flush()
+        output = served.run([*command, "-s", lua.name, url], cwd=BENCH)
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> Figures:
+    def latency(percentile: str) -> float:
+        match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        assert match, output
+        return float(match[1]) * UNITS[match[2]]
+
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    assert rate, output
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    failed = int(non_2xx[1]) if non_2xx else 0
+    failed += sum(int(n) for n in errors.groups()) if errors else 0
+    return Figures(float(rate[1]), latency("50"), latency("99"), failed)
+
+
+@contextmanager
+def baseline(project: served.Project, app: str) -> Iterator[str]:
+    port = served.free_port()
+    command = [str(project.python), "-m", "uvicorn", f"baselines:{app}", "--app-dir", str(BENCH)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-server-header"]
+    env = served.environment(project)
+    probe = "/health/live" if app == "memory" else "/select1"
+    with served.serving(command, BENCH, env, port, probe):
+        yield f"http://127.0.0.1:{port}"
+
+
+def measure_baselines(project: served.Project, options: argparse.Namespace) -> dict[str, Figures]:
+    load = {"duration": options.duration, "connections": options.connections, "headers": {}}
+    with baseline(project, "memory") as url:
+        memory = wrk(f"{url}/health/live", **load)
+    with baseline(project, "select1") as url:
+        select1 = wrk(f"{url}/select1", **load)
+    print("baselines")
+    print(memory.row("memory: /health/live", None, None))
+    print(select1.row("asyncpg: SELECT 1", None, None))
+    return {"memory": memory, "select1": select1}
+
+
+def measure_project(
+    project: served.Project, baselines: dict[str, Figures], options: argparse.Namespace
+) -> None:
+    print(f"{project.name} (PostgreSQL, one worker)")
+    with served.serve(project) as (server, base_url):
+        headers = served.auth_headers(project, base_url)
+        item_id = served.seed_items(base_url, headers, count=100)[0]
+        for label, target_path, base, target in ENDPOINTS:
+            post = target_path.startswith("POST ")
+            path = target_path.removeprefix("POST ").replace("{id}", str(item_id))
+            figures = wrk(
+                base_url + path,
+                duration=options.duration,
+                connections=options.connections,
+                headers=headers,
+                script=POST_SCRIPT if post else "",
+            )
+            print(figures.row(label, None if post else baselines[base], target))
+        print(f"  resident memory after the load: {served.resident_memory_mib(server.pid):.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per load (default 10)")
+    parser.add_argument("--connections", type=int, default=64, help="concurrent connections")
+    parser.add_argument("--orm", action="append", help="only these ORMs (default: every choice)")
+    parser.add_argument("--auth", action="append", help="only these (default: jwt and none)")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"wrk: 1 thread, {options.connections} connections, {options.duration} s per figure\n")
+    with tempfile.TemporaryDirectory() as workdir:
+        projects = [
+            served.render(Path(workdir), orm=orm, auth=auth)
+            for orm in options.orm or served.orm_choices()
+            for auth in options.auth or ["jwt", "none"]
+        ]
+        baselines = measure_baselines(projects[0], options)
+        for project in projects:
+            measure_project(project, baselines, options)
+
+
+if __name__ == "__main__":
+    main()

@@ -51,6 +51,14 @@ class DatabaseBusy(AppError):
     headers = {"Retry-After": "1"}  # noqa: RUF012 (read-only)
 
 
+class DatabaseConnectionLost(DatabaseBusy):
+    """The request's database connection broke (e.g. the database restarted); a retry gets a
+    fresh one. A write it was making may or may not have committed."""
+
+    code = "database_connection_lost"
+    detail = "The database connection was lost; retry shortly"
+
+
 def error_response(
     status_code: int, code: str, detail: Any, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:

@@ -79,7 +79,11 @@ async def write_load(
     fault: "Fault | None" = None,
 ) -> Load:
     load, stop = Load(), asyncio.Event()
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # Idle connections expire before the server's keep-alive timeout (5 s), so that the client
+    # never sends on one the server is closing (that race would look like a request cut off).
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=1.0
+    )
     timeout = httpx.Timeout(60.0)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
         clients = [

@@ -34,9 +34,12 @@ def test_generated_project_passes_its_own_checks(
     env = {"TEST_DATABASE_URL": SERVER_URLS[database]} if database in SERVER_URLS else {}
     run(["uv", "sync", "--quiet"], cwd=project)
     tests = run(
-        ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=env
+        ["uv", "run", "--no-sync", "pytest", "--cov", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=env,
     )
     assert " passed" in tests and " failed" not in tests, tests
+    assert "Required test coverage of 90.0% reached" in tests, tests
     run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project)
     run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project)
     run(["uv", "run", "--no-sync", "mypy"], cwd=project)

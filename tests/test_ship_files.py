@@ -371,4 +371,4 @@ def test_ci_commands_run(ci: str, render: Render, tmp_path: Path) -> None:
             continue  # each job repeats `uv sync --locked`
         run(with_env(env, command), cwd=project)
         ran.add(tuple(command))
-    assert {("uv", "run", "pytest"), ("uv", "run", "mypy")} <= ran
+    assert {("uv", "run", "pytest", "--cov"), ("uv", "run", "mypy")} <= ran

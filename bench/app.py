@@ -46,7 +46,11 @@ class Figures:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
-    failed: int
+    failed: int  # non-2xx responses and socket errors
+    requests: int = 0  # responses received
+    non_2xx: int = 0
+    socket_errors: int = 0
+    max_ms: float = 0.0
 
     def row(self, label: str, baseline: "Figures | None", target: float | None) -> str:
         line = (
@@ -64,9 +68,17 @@ class Figures:
 
 
 def wrk(
-    url: str, *, duration: int, connections: int, headers: dict[str, str], script: str = ""
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    headers: dict[str, str],
+    script: str = "",
+    timeout: int = 10,
 ) -> Figures:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    """Load `url` with wrk; a request unanswered after `timeout` seconds counts as a socket error."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command += ["--timeout", f"{timeout}s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
@@ -84,13 +96,26 @@ def parse_wrk(output: str) -> Figures:
 
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     assert rate, output
+    requests = re.search(r"^\s+(\d+) requests in", output, re.MULTILINE)
+    assert requests, output
+    slowest = re.search(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)\s", output, re.MULTILINE)
+    assert slowest, output
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
-    failed = int(non_2xx[1]) if non_2xx else 0
-    failed += sum(int(n) for n in errors.groups()) if errors else 0
-    return Figures(float(rate[1]), latency("50"), latency("99"), failed)
+    refused = int(non_2xx[1]) if non_2xx else 0
+    socket_errors = sum(int(n) for n in errors.groups()) if errors else 0
+    return Figures(
+        float(rate[1]),
+        latency("50"),
+        latency("99"),
+        refused + socket_errors,
+        requests=int(requests[1]),
+        non_2xx=refused,
+        socket_errors=socket_errors,
+        max_ms=float(slowest[1]) * UNITS[slowest[2]],
+    )
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """Render tier: every combination of copier.yml's choices renders clean, parseable, lint-free files."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,20 @@ def check_conditional_files(project: Path, combination: Combination, scratch: Pa
         assert folder.is_dir() == with_users, folder
     items = (package / "items" / "models.py").read_text()
     assert ("owner_id" in items) == with_users
+    # Each ORM renders its own models and services under the same names, and its own dependency.
+    sqlmodel = combination.data["orm"] == "sqlmodel"
+    domains = ["items", "users", "auth"] if with_users else ["items"]
+    for domain in domains:
+        models = (package / domain / "models.py").read_text()
+        assert ("table=True" in models) == sqlmodel, domain
+        assert ("Mapped[" in models) == (not sqlmodel), domain
+        service = (package / domain / "service.py").read_text()
+        assert ("from sqlmodel.ext.asyncio.session import AsyncSession" in service) == sqlmodel
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    names = [
+        re.split(r"[\[<>=]", dependency)[0] for dependency in pyproject["project"]["dependencies"]
+    ]
+    assert ("sqlmodel" in names) == sqlmodel
     assert (project / ".env.example").is_file()
     assert (project / "migrations" / "versions" / "0001_initial.py").is_file()
 

@@ -201,24 +201,20 @@ def run_project(project: served.Project, duration: float) -> None:
                 f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
             )
 
-        before = count_rows(project)
-        fault = Fault("the connections were killed", duration / 4, kill_connections)
-        load = asyncio.run(write_load(base_url, headers, 64, duration, fault))
-        report(
+        def faulted_load(label: str, fault: Fault, **verdict: bool) -> None:
+            before = count_rows(project)
+            load = asyncio.run(write_load(base_url, headers, 64, duration, fault))
+            report(label, load, count_rows(project) - before, **verdict)
+
+        faulted_load(
             "(b) 64 connections, every database connection killed mid-load",
-            load,
-            count_rows(project) - before,
+            Fault("the connections were killed", duration / 4, kill_connections),
             exact=False,
         )
-
-        before = count_rows(project)
-        fault = Fault("SIGTERM", duration / 4, lambda: server.send_signal(signal.SIGTERM))
         started = time.monotonic()
-        load = asyncio.run(write_load(base_url, headers, 64, duration, fault))
-        report(
+        faulted_load(
             "(c) 64 connections, SIGTERM mid-load",
-            load,
-            count_rows(project) - before,
+            Fault("SIGTERM", duration / 4, lambda: server.send_signal(signal.SIGTERM)),
             exact=True,
             at_shutdown=True,
         )

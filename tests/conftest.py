@@ -53,8 +53,11 @@ def run(
     ``uv`` as the first word means the uv installed with the generator's dev dependencies.
     """
     command = [UV, *command[1:]] if command[0] == "uv" else list(command)
+    # Bytecode is written (whatever the caller's PYTHONDONTWRITEBYTECODE): the commands run on one
+    # project import the same modules, and compiling them from source each time is most of a run.
+    hidden = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"}
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}},
+        **{k: v for k, v in os.environ.items() if k not in hidden},
         "UV_NO_PROGRESS": "1",
         **(env or {}),
     }

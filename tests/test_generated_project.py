@@ -2,6 +2,11 @@
 
 Projects on a database server run their tests against the real server named below; their own test
 suite creates and drops a throw-away database there and runs the migration check on it.
+
+Each xdist worker installs its projects, one after the other, into one environment per Python version
+(`uv sync` makes it match each project's lock exactly) and shares one mypy cache: a project then
+costs its own tests and checks, not a cold install, bytecode compilation and a mypy run over every
+dependency. mypy's cache is keyed by file contents, so sharing it changes no result.
 """
 
 import os
@@ -25,14 +30,29 @@ SERVER_URLS = {
 }
 
 
+@pytest.fixture(scope="session")
+def worker_caches(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This worker's environments and mypy cache (each worker has its own base temp)."""
+    return tmp_path_factory.mktemp("worker-caches")
+
+
 def test_generated_project_passes_its_own_checks(
-    test_combination: Combination, render: Callable[[Combination], Path], tmp_path: Path
+    test_combination: Combination,
+    render: Callable[[Combination], Path],
+    tmp_path: Path,
+    worker_caches: Path,
 ) -> None:
-    # A copy: installing and testing leave files (.venv, caches) the render checks must not see.
+    # A copy: installing and testing leave files (caches) the render checks must not see.
     project = Path(shutil.copytree(render(test_combination), tmp_path / "project"))
     database = test_combination.data["database"]
-    env = {"TEST_DATABASE_URL": SERVER_URLS[database]} if database in SERVER_URLS else {}
-    run(["uv", "sync", "--quiet"], cwd=project)
+    python = test_combination.data["python_version"]
+    env = {
+        "UV_PROJECT_ENVIRONMENT": str(worker_caches / f"venv-{python}"),
+        "MYPY_CACHE_DIR": str(worker_caches / "mypy"),
+    }
+    if database in SERVER_URLS:
+        env["TEST_DATABASE_URL"] = SERVER_URLS[database]
+    run(["uv", "sync", "--quiet"], cwd=project, env=env)
     tests = run(
         ["uv", "run", "--no-sync", "pytest", "--cov", "-q", "-p", "no:cacheprovider"],
         cwd=project,
@@ -40,9 +60,9 @@ def test_generated_project_passes_its_own_checks(
     )
     assert " passed" in tests and " failed" not in tests, tests
     assert "Required test coverage of 90.0% reached" in tests, tests
-    run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project)
-    run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project)
-    run(["uv", "run", "--no-sync", "mypy"], cwd=project)
+    run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
+    run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)
+    run(["uv", "run", "--no-sync", "mypy"], cwd=project, env=env)
     if database == "sqlite":
-        run(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], cwd=project)
-        run(["uv", "run", "--no-sync", "alembic", "check"], cwd=project)
+        run(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], cwd=project, env=env)
+        run(["uv", "run", "--no-sync", "alembic", "check"], cwd=project, env=env)

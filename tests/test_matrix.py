@@ -21,11 +21,31 @@ def test_every_question_declares_its_tier(question: questions.Question) -> None:
     assert question.tier in questions.TIERS
 
 
-def test_render_tier_is_every_combination() -> None:
-    valid, refused = matrix.split(ALL_QUESTIONS, tier="render")
+def test_all_tier_is_every_combination() -> None:
+    valid, refused = matrix.split(ALL_QUESTIONS, tier="all")
     expected = math.prod(len(question.values) for question in CHOICE_QUESTIONS)
     assert len(valid) + len(refused) == expected
     assert len(set(valid)) == len(valid)
+
+
+def test_render_tier_has_every_code_combination_and_covers_every_triple() -> None:
+    rendered, _ = matrix.split(ALL_QUESTIONS, tier="render")
+    every, _ = matrix.split(ALL_QUESTIONS, tier="all")
+    render_only = {question.name for question in CHOICE_QUESTIONS if question.tier == "render"}
+
+    def code(combination: matrix.Combination) -> dict[str, str]:
+        return {k: v for k, v in combination.data.items() if k not in render_only}
+
+    code_product = math.prod(
+        len(question.values) for question in CHOICE_QUESTIONS if question.name not in render_only
+    )
+    assert len({tuple(code(c).items()) for c in rendered}) == code_product
+    assert len(set(rendered)) == len(rendered) < len(every)
+    covered = set().union(*(matrix.covered_triples(c, render_only) for c in rendered))
+    wanted = set().union(*(matrix.covered_triples(c, render_only) for c in every))
+    assert covered == wanted
+    # One render-only answer with two others, e.g. ci=gitlab with database=mysql and orm=sqlmodel.
+    assert (("ci", "gitlab"), ("database", "mysql"), ("orm", "sqlmodel")) in covered
 
 
 def test_test_tier_multiplies_test_questions_and_tries_each_other_value_once() -> None:
@@ -65,7 +85,7 @@ def test_bad_filters_are_refused(fixed: dict[str, str], message: str) -> None:
 
 
 def test_every_refused_combination_is_refused_by_copier(tmp_path: Path) -> None:
-    _, refused = matrix.split(ALL_QUESTIONS, tier="render")
+    _, refused = matrix.split(ALL_QUESTIONS, tier="all")
     for refusal in refused:
         with pytest.raises(ValueError) as error:
             run_copy(
@@ -145,9 +165,11 @@ def test_per_choice_validators_agree_with_copier(tmp_path: Path) -> None:
 
 
 def test_a_new_question_enters_the_matrix_with_no_other_change(tmp_path: Path) -> None:
-    before, _ = matrix.split(synthetic_template(tmp_path / "a"), tier="render")
-    after, _ = matrix.split(synthetic_template(tmp_path / "b", COLOUR), tier="render")
+    before, _ = matrix.split(synthetic_template(tmp_path / "a"), tier="all")
+    after, _ = matrix.split(synthetic_template(tmp_path / "b", COLOUR), tier="all")
     assert len(after) == 2 * len(before)
+    rendered, _ = matrix.split(synthetic_template(tmp_path / "d", COLOUR), tier="render")
+    assert {combination.data["colour"] for combination in rendered} == {"red", "blue"}
     tested, _ = matrix.split(synthetic_template(tmp_path / "c", COLOUR), tier="test")
     assert {combination.data["colour"] for combination in tested} == {"red"}, (
         "render-only: at its default"
@@ -160,7 +182,7 @@ def invoke(*args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("tier", ["render", "test"])
+@pytest.mark.parametrize("tier", matrix.TIERS)
 def test_matrix_command_prints_each_tier(tier: str) -> None:
     valid, _ = matrix.split(ALL_QUESTIONS, tier=tier)
     lines = invoke("--tier", tier).splitlines()
@@ -181,4 +203,4 @@ def test_matrix_command_filters_and_lists_invalid() -> None:
 def test_matrix_command_refuses_a_bad_tier() -> None:
     result = CliRunner().invoke(cli.build_app(), ["matrix", "--tier", "nightly"])
     assert result.exit_code == 1
-    assert result.stderr == "Error: Unknown tier 'nightly': use render or test\n"
+    assert result.stderr == "Error: Unknown tier 'nightly': use render, test, all\n"

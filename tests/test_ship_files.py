@@ -1,6 +1,6 @@
 """Shipping files of a generated project: Dockerfile, compose.yaml, CI, Dependabot and pre-commit.
 
-Parametrized over the render-tier combinations of the questions that decide them (every database
+Parametrized over every combination of the questions that decide them (every database
 choice in copier.yml included), every other question at its default. Docker cannot run here: the
 files are schema-checked and linted, and the slow tests run the commands the Dockerfile, compose
 and CI run, outside Docker, in a copy of the render.
@@ -46,9 +46,9 @@ EXACT_TAG = re.compile(r"^v\d+\.\d+\.\d+$")
 
 
 def combinations(**fixed: str) -> list[Combination]:
-    """Render-tier combinations varying SHIP_QUESTIONS (minus ``fixed``), the rest at defaults."""
+    """Every combination of SHIP_QUESTIONS (minus ``fixed``), the rest at defaults."""
     others = {name: value for name, value in DEFAULTS.items() if name not in SHIP_QUESTIONS}
-    valid, _ = matrix.split(ALL_QUESTIONS, tier="render", fixed={**others, **fixed})
+    valid, _ = matrix.split(ALL_QUESTIONS, tier="all", fixed={**others, **fixed})
     return valid
 
 

@@ -181,7 +181,7 @@ def new(
 
 def matrix(
     tier: Annotated[
-        str, typer.Option("--tier", metavar="render|test", help="Which tier's combinations.")
+        str, typer.Option("--tier", metavar="render|test|all", help="Which tier's combinations.")
     ] = "render",
     data: Annotated[
         list[str] | None,

@@ -1,19 +1,25 @@
 """Every combination of copier.yml's choices, split by the validators into valid and refused ones.
 
-Two tiers (each question's ``tier:`` in copier.yml says how it is varied):
-- render: every choice question varies.
+Tiers (each question's ``tier:`` in copier.yml says how it is varied):
+- all: every choice question varies (the full product).
+- render: the questions that change Python code (``tier: test`` and ``test-each``) vary together; each of
+  those combinations gets one setting of the render-only questions, chosen so that every value of a
+  render-only question meets every pair of values of two other questions at least once. The full product
+  grows with every new question; this stays the size of the code product.
 - test: ``tier: test`` questions vary together; each other value of a ``tier: test-each`` question is added
   once, everything else at its default. Those combinations are installed and run by the test tier.
 """
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from fastapi_starter.errors import StarterError
 from fastapi_starter.questions import Question, asked
+
+TIERS = ("render", "test", "all")
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,16 @@ def _candidates(
         for chosen in itertools.product(*pools):
             yield Combination(tuple(zip(names, chosen, strict=True)))
 
-    if tier == "render":
+    if tier == "all":
         yield from product({question.name: True for question in choice_questions})
+        return
+    if tier == "render":
+        code = {question.name: question.tier != "render" for question in choice_questions}
+        render_only = {
+            question.name: not varies
+            for question, varies in zip(choice_questions, code.values(), strict=True)
+        }
+        yield from _covering(list(product(code)), list(product(render_only)), render_only)
         return
     yield from product({question.name: question.tier == "test" for question in choice_questions})
     for each in choice_questions:
@@ -131,12 +145,53 @@ def _candidates(
             yield from product({question.name: question is each for question in choice_questions})
 
 
+Triple = tuple[tuple[str, str], tuple[str, str], tuple[str, str]]
+
+
+def covered_triples(combination: Combination, render_only: Iterable[str]) -> set[Triple]:
+    """Each render-only answer of ``combination`` with each pair of its other answers."""
+    answers = combination.answers
+    return {
+        (answer, *pair)
+        for answer in answers
+        if answer[0] in render_only
+        for pair in itertools.combinations([other for other in answers if other != answer], 2)
+    }
+
+
+def _covering(
+    code_rows: list[Combination], settings: list[Combination], render_only: Mapping[str, bool]
+) -> Iterator[Combination]:
+    """Each code row once, with the render-only setting that covers the most triples not yet covered;
+    then, while some triple of the full product is still missing, the row that covers most of them."""
+    names = {name for name, varies in render_only.items() if varies}
+
+    def merged(code: Combination, setting: Combination) -> Combination:
+        chosen = {name: value for name, value in setting.answers if name in names}
+        return Combination(tuple((name, chosen.get(name, value)) for name, value in code.answers))
+
+    covered: set[Triple] = set()
+    for code in code_rows:
+        best = max(
+            (merged(code, setting) for setting in settings),
+            key=lambda row: len(covered_triples(row, names) - covered),
+        )
+        covered |= covered_triples(best, names)
+        yield best
+    every_row = [merged(code, setting) for code in code_rows for setting in settings]
+    missing = set().union(*(covered_triples(row, names) for row in every_row)) - covered
+    while missing:
+        best = max(every_row, key=lambda row: len(covered_triples(row, names) & missing))
+        missing -= covered_triples(best, names)
+        yield best
+
+
 def split(
     questions: list[Question], *, tier: str = "render", fixed: Mapping[str, str] | None = None
 ) -> tuple[list[Combination], list[Refused]]:
     """The valid combinations of ``tier`` and those Copier refuses, with its reason."""
-    if tier not in {"render", "test"}:
-        raise StarterError(f"Unknown tier {tier!r}: use render or test")
+    if tier not in TIERS:
+        raise StarterError(f"Unknown tier {tier!r}: use {', '.join(TIERS)}")
     fixed = dict(fixed or {})
     choice_questions = [question for question in asked(questions) if question.enumerable]
     _check_filters(choice_questions, fixed)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -79,21 +80,46 @@ def check_python_compiles(project: Path, combination: Combination, scratch: Path
         compile(path.read_text(), str(path), "exec", dont_inherit=True)
 
 
+@dataclass(frozen=True)
+class AuthLayout:
+    """What an auth choice adds to the project."""
+
+    packages: tuple[str, ...]  # domains beside items, each with its models and service per ORM
+    files: tuple[str, ...] = ()  # files of those packages that no other choice has
+
+
+AUTH_LAYOUTS = {
+    "jwt": AuthLayout(
+        ("auth", "users"), ("auth/passwords.py", "auth/tokens.py", "users/commands.py")
+    ),
+    "api_key": AuthLayout(("auth",), ("auth/keys.py", "auth/commands.py")),
+    "none": AuthLayout(()),
+}
+
+
+def test_every_auth_choice_has_a_layout() -> None:
+    [auth] = [question for question in QUESTIONS if question.name == "auth"]
+    assert set(AUTH_LAYOUTS) == set(auth.values)
+
+
 def check_conditional_files(project: Path, combination: Combination, scratch: Path) -> None:
     package = (
         project
         / "src"
         / yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
     )
-    with_users = combination.data["auth"] == "jwt"
-    for folder in (package / "users", package / "auth", project / "tests" / "users"):
-        assert folder.is_dir() == with_users, folder
+    layout = AUTH_LAYOUTS[combination.data["auth"]]
+    for name in {name for other in AUTH_LAYOUTS.values() for name in other.packages}:
+        for folder in (package / name, project / "tests" / name):
+            assert folder.is_dir() == (name in layout.packages), folder
+    for name in {name for other in AUTH_LAYOUTS.values() for name in other.files}:
+        assert (package / name).is_file() == (name in layout.files), name
+    assert (project / "tests" / "auth_fixtures.py").is_file()
     items = (package / "items" / "models.py").read_text()
-    assert ("owner_id" in items) == with_users
+    assert ("owner_id" in items) == (combination.data["auth"] != "none")
     # Each ORM renders its own models and services under the same names, and its own dependency.
     sqlmodel = combination.data["orm"] == "sqlmodel"
-    domains = ["items", "users", "auth"] if with_users else ["items"]
-    for domain in domains:
+    for domain in ["items", *layout.packages]:
         models = (package / domain / "models.py").read_text()
         assert ("table=True" in models) == sqlmodel, domain
         assert ("Mapped[" in models) == (not sqlmodel), domain

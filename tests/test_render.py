@@ -79,24 +79,48 @@ def check_python_compiles(project: Path, combination: Combination, scratch: Path
         compile(path.read_text(), str(path), "exec", dont_inherit=True)
 
 
+# Files that only one auth choice renders (under src/<package>/ or tests/), each with the packages
+# and test folders it adds; every choice of copier.yml is listed (test_every_auth_choice_is_listed).
+AUTH_LAYOUTS: dict[str, dict[str, set[str]]] = {
+    "none": {"files": set(), "packages": set()},
+    "jwt": {
+        "files": {"auth/passwords.py", "auth/router.py", "auth/models.py", "users/router.py"},
+        "packages": {"auth", "users"},
+    },
+    "oidc": {"files": {"auth/jwks.py"}, "packages": {"auth"}},
+}
+
+
+def test_every_auth_choice_is_listed() -> None:
+    auth = next(question for question in ALL_QUESTIONS if question.name == "auth")
+    assert set(AUTH_LAYOUTS) == set(auth.values)
+
+
 def check_conditional_files(project: Path, combination: Combination, scratch: Path) -> None:
     package = (
         project
         / "src"
         / yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
     )
-    with_users = combination.data["auth"] == "jwt"
-    for folder in (package / "users", package / "auth", project / "tests" / "users"):
-        assert folder.is_dir() == with_users, folder
+    auth = combination.data["auth"]
+    layout = AUTH_LAYOUTS[auth]
+    for choice, other in AUTH_LAYOUTS.items():
+        for name in other["files"]:
+            assert (package / name).is_file() == (choice == auth), package / name
+    for name in {"auth", "users"}:
+        for folder in (package / name, project / "tests" / name):
+            assert folder.is_dir() == (name in layout["packages"]), folder
+    assert (project / "tests" / "auth_fixtures.py").is_file()
     items = (package / "items" / "models.py").read_text()
-    assert ("owner_id" in items) == with_users
+    assert ("owner_id" in items) == (auth != "none")
     # Each ORM renders its own models and services under the same names, and its own dependency.
     sqlmodel = combination.data["orm"] == "sqlmodel"
-    domains = ["items", "users", "auth"] if with_users else ["items"]
-    for domain in domains:
-        models = (package / domain / "models.py").read_text()
-        assert ("table=True" in models) == sqlmodel, domain
-        assert ("Mapped[" in models) == (not sqlmodel), domain
+    for domain in ["items", *sorted(layout["packages"])]:
+        models = package / domain / "models.py"
+        if domain != "items" and not models.is_file():  # a package without tables
+            continue
+        assert ("table=True" in models.read_text()) == sqlmodel, domain
+        assert ("Mapped[" in models.read_text()) == (not sqlmodel), domain
         service = (package / domain / "service.py").read_text()
         assert ("from sqlmodel.ext.asyncio.session import AsyncSession" in service) == sqlmodel
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
@@ -104,6 +128,8 @@ def check_conditional_files(project: Path, combination: Combination, scratch: Pa
         re.split(r"[\[<>=]", dependency)[0] for dependency in pyproject["project"]["dependencies"]
     ]
     assert ("sqlmodel" in names) == sqlmodel
+    assert ("pyjwt" in names) == (auth in {"jwt", "oidc"})
+    assert ("httpx" in names) == (auth == "oidc"), "the identity provider's client"
     assert (project / ".env.example").is_file()
     assert (project / "migrations" / "versions" / "0001_initial.py").is_file()
 

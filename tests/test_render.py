@@ -84,15 +84,19 @@ def check_python_compiles(project: Path, combination: Combination, scratch: Path
 class AuthLayout:
     """What an auth choice adds to the project."""
 
-    packages: tuple[str, ...]  # domains beside items, each with its models and service per ORM
+    packages: tuple[str, ...]  # domains beside items
     files: tuple[str, ...] = ()  # files of those packages that no other choice has
+    tables: tuple[str, ...] = ()  # those packages with models and a service per ORM
 
 
 AUTH_LAYOUTS = {
     "jwt": AuthLayout(
-        ("auth", "users"), ("auth/passwords.py", "auth/tokens.py", "users/commands.py")
+        ("auth", "users"),
+        ("auth/passwords.py", "auth/tokens.py", "users/commands.py"),
+        ("auth", "users"),
     ),
-    "api_key": AuthLayout(("auth",), ("auth/keys.py", "auth/commands.py")),
+    "api_key": AuthLayout(("auth",), ("auth/keys.py", "auth/commands.py"), ("auth",)),
+    "oidc": AuthLayout(("auth",), ("auth/jwks.py",)),
     "none": AuthLayout(()),
 }
 
@@ -108,7 +112,8 @@ def check_conditional_files(project: Path, combination: Combination, scratch: Pa
         / "src"
         / yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
     )
-    layout = AUTH_LAYOUTS[combination.data["auth"]]
+    auth = combination.data["auth"]
+    layout = AUTH_LAYOUTS[auth]
     for name in {name for other in AUTH_LAYOUTS.values() for name in other.packages}:
         for folder in (package / name, project / "tests" / name):
             assert folder.is_dir() == (name in layout.packages), folder
@@ -116,10 +121,10 @@ def check_conditional_files(project: Path, combination: Combination, scratch: Pa
         assert (package / name).is_file() == (name in layout.files), name
     assert (project / "tests" / "auth_fixtures.py").is_file()
     items = (package / "items" / "models.py").read_text()
-    assert ("owner_id" in items) == (combination.data["auth"] != "none")
+    assert ("owner_id" in items) == (auth != "none")
     # Each ORM renders its own models and services under the same names, and its own dependency.
     sqlmodel = combination.data["orm"] == "sqlmodel"
-    for domain in ["items", *layout.packages]:
+    for domain in ["items", *layout.tables]:
         models = (package / domain / "models.py").read_text()
         assert ("table=True" in models) == sqlmodel, domain
         assert ("Mapped[" in models) == (not sqlmodel), domain
@@ -130,6 +135,8 @@ def check_conditional_files(project: Path, combination: Combination, scratch: Pa
         re.split(r"[\[<>=]", dependency)[0] for dependency in pyproject["project"]["dependencies"]
     ]
     assert ("sqlmodel" in names) == sqlmodel
+    assert ("pyjwt" in names) == (auth in {"jwt", "oidc"})
+    assert ("httpx" in names) == (auth == "oidc"), "the identity provider's client"
     assert (project / ".env.example").is_file()
     assert (project / "migrations" / "versions" / "0001_initial.py").is_file()
 

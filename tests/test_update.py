@@ -100,7 +100,10 @@ def make_v2(repo: Path) -> None:
     (repo / "copier.yml").write_text(config + MIGRATION)
     (template / "docs" / "deploy.md.jinja").write_text("# Deploying {{ project_name }}\n")
     pyproject = template / "pyproject.toml.jinja"
-    text, changed = re.subn(r'"httpx>=([0-9.]+)"', r'"httpx>=\1,<1"', pyproject.read_text())
+    # The line in the dev group, which every auth choice renders (oidc also depends on httpx).
+    text, changed = re.subn(
+        r'(?m)^(    "httpx>=[0-9.]+)",\n(?=    "mypy)', r'\1,<1",\n', pyproject.read_text()
+    )
     assert changed == 1, "the dev dependency on httpx is the one v2 changes"
     pyproject.write_text(text)
     (template / "CODE_OF_CONDUCT.md").write_text("Be kind.\nBe patient.\n")

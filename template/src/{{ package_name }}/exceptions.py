@@ -29,6 +29,10 @@ class AppError(Exception):
             self.detail = detail
         super().__init__(self.detail)
 
+    def response_headers(self) -> dict[str, str] | None:
+        """The headers of the error response: the class's, unless a subclass computes its own."""
+        return self.headers
+
 
 class NotFoundError(AppError):
     status_code = status.HTTP_404_NOT_FOUND
@@ -68,7 +72,7 @@ def error_response(
 def register_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def handle_app_error(request: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.detail, exc.headers)
+        return error_response(exc.status_code, exc.code, exc.detail, exc.response_headers())
 
     @app.exception_handler(HTTPException)
     async def handle_http_exception(request: Request, exc: HTTPException) -> JSONResponse:

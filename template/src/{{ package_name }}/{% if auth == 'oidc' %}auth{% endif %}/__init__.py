@@ -1,0 +1,1 @@
+"""Authentication: bearer access tokens from an external OpenID Connect identity provider."""

@@ -1,0 +1,154 @@
+"""Access tokens: whatever is wrong with one, the answer is the same 401."""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from httpx import AsyncClient
+
+from tests.auth_fixtures import FakeIdentityProvider, new_rsa_key
+
+pytestmark = pytest.mark.anyio
+
+INVALID_TOKEN = {"code": "invalid_token", "detail": "Invalid or expired access token"}
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def encode_segments(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return claims
+
+
+def forge_subject(token: str, subject: str) -> str:
+    """The same token claiming another subject, with the original signature."""
+    header, _, signature = token.split(".")
+    payload = b64(json.dumps({**claims_of(token), "sub": subject}).encode())
+    return f"{header}.{payload}.{signature}"
+
+
+def hs256_with_public_key(provider: FakeIdentityProvider, claims: dict[str, Any]) -> str:
+    """The algorithm-confusion attack: HS256, with the provider's public key as the secret."""
+    secret = (
+        provider.keys["key-1"]
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    signing_input = encode_segments({"alg": "HS256", "typ": "JWT", "kid": "key-1"}, claims)
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+@pytest.fixture(
+    params=[
+        "garbage",
+        "not-three-segments",
+        "tampered",
+        "expired",
+        "not-yet-valid",
+        "issued-in-the-future",
+        "other-key-same-kid",
+        "unknown-kid",
+        "no-kid",
+        "alg-none",
+        "hs256-with-the-public-key",
+        "disallowed-algorithm",
+        "other-issuer",
+        "other-audience",
+        "no-audience",
+        "no-expiry",
+        "no-subject",
+        "empty-subject",
+        "subject-too-long",
+    ]
+)
+def bad_token(request: pytest.FixtureRequest, identity_provider: FakeIdentityProvider) -> str:
+    provider = identity_provider
+    now = int(time.time())
+    claims = claims_of(provider.token())
+    match request.param:
+        case "garbage":
+            return "not-a-jwt"
+        case "not-three-segments":
+            return provider.token().rsplit(".", 1)[0]
+        case "tampered":
+            return forge_subject(provider.token(), "bob")
+        case "expired":  # beyond the leeway for clock differences
+            return provider.token(iat=now - 600, exp=now - 120)
+        case "not-yet-valid":
+            return provider.token(nbf=now + 120)
+        case "issued-in-the-future":
+            return provider.token(iat=now + 120, exp=now + 600)
+        case "other-key-same-kid":
+            return provider.token(key=new_rsa_key())
+        case "unknown-kid":
+            return jwt.encode(claims, new_rsa_key(), algorithm="RS256", headers={"kid": "key-9"})
+        case "no-kid":
+            return jwt.encode(claims, provider.keys["key-1"], algorithm="RS256")
+        case "alg-none":
+            return encode_segments({"alg": "none", "typ": "JWT", "kid": "key-1"}, claims) + "."
+        case "hs256-with-the-public-key":
+            return hs256_with_public_key(provider, claims)
+        case "disallowed-algorithm":  # the right key, but not an algorithm OIDC_ALGORITHMS lists
+            return provider.token(algorithm="RS512")
+        case "other-issuer":
+            return provider.token(iss="https://attacker.example")
+        case "other-audience":
+            return provider.token(aud="another-api")
+        case "no-audience":
+            return provider.token(aud=None)
+        case "no-expiry":
+            return provider.token(exp=None)
+        case "no-subject":
+            return provider.token(subject=None)
+        case "empty-subject":
+            return provider.token(subject="")
+        case _:
+            return provider.token(subject="a" * 256)
+
+
+async def test_bad_access_tokens_are_refused(client: AsyncClient, bad_token: str) -> None:
+    response = await client.get("/items", headers={"Authorization": f"Bearer {bad_token}"})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    assert response.json() == INVALID_TOKEN
+
+
+async def test_a_valid_token_is_accepted(
+    client: AsyncClient, identity_provider: FakeIdentityProvider
+) -> None:
+    response = await client.get(
+        "/items", headers={"Authorization": f"Bearer {identity_provider.token()}"}
+    )
+    assert response.status_code == 200
+
+
+async def test_small_clock_differences_are_tolerated(
+    client: AsyncClient, identity_provider: FakeIdentityProvider
+) -> None:
+    now = int(time.time())
+    token = identity_provider.token(iat=now + 10, nbf=now + 10, exp=now - 10)
+    response = await client.get("/items", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("authorization", ["Basic YWxpY2U6c2VjcmV0", "Bearer", "Bearer "])
+async def test_other_schemes_and_empty_tokens_are_no_credentials(
+    client: AsyncClient, authorization: str
+) -> None:
+    response = await client.get("/items", headers={"Authorization": authorization})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json()["code"] == "not_authenticated"

@@ -92,7 +92,7 @@ class AuthLayout:
 AUTH_LAYOUTS = {
     "jwt": AuthLayout(
         ("auth", "users"),
-        ("auth/passwords.py", "auth/tokens.py", "users/commands.py"),
+        ("auth/passwords.py", "users/commands.py"),
         ("auth", "users"),
     ),
     "api_key": AuthLayout(("auth",), ("auth/keys.py", "auth/commands.py"), ("auth",)),

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 from checks import YAML_SCHEMAS, jinja_residue, layout_problems, schema_problems, text_files
 from combinations import ALL_QUESTIONS, QUESTIONS
 from conftest import run
 
-from fastapi_starter.matrix import Combination, split
+from fastapi_starter.matrix import Combination, refusal, split
 
 Render = Callable[[Combination], Path]
 
@@ -197,9 +198,31 @@ CHECKS = [
 ]
 
 
+# The longest names that copier.yml allows, the package sorting after `tests`: the generated code
+# must pass its own lint (line length, import order) whatever names it is given.
+LONGEST_NAMES = {
+    "project_name": "Zoo Keepers Inventory And Feeding Service For The Whole City",
+    "project_slug": "zoo-keeper-inventory-and-feeding-service",
+    "package_name": "zoo_keeper_inventory_and_feeding_service",
+    "description": "Keeps track of every animal, every keeper and every feeding in the zoos.",
+}
+
+
+def with_longest_names(combination: Combination) -> Combination:
+    return Combination(combination.answers + tuple(LONGEST_NAMES.items()))
+
+
+@pytest.mark.parametrize(("name", "value"), LONGEST_NAMES.items())
+def test_longest_names_are_the_longest_allowed(name: str, value: str) -> None:
+    [question] = [question for question in ALL_QUESTIONS if question.name == name]
+    assert refusal(ALL_QUESTIONS, {**LONGEST_NAMES, name: value}) is None
+    assert refusal(ALL_QUESTIONS, {**LONGEST_NAMES, name: value + "x"}) is not None, question
+
+
 def test_render_tier(render_combination: Combination, render: Render, tmp_path: Path) -> None:
-    """Every check on one rendering of the combination (one test each, so it is rendered once)."""
-    project = render(render_combination)
+    """Every check on one rendering of the combination (one test each, so it is rendered once),
+    with the longest names allowed."""
+    project = render(with_longest_names(render_combination))
     failures = {}
     for check in CHECKS:
         scratch = tmp_path / check.__name__

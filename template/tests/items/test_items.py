@@ -110,7 +110,8 @@ async def test_update_item_changes_only_the_fields_sent(client: AsyncClient) -> 
     updated = response.json()
     assert updated["title"] == "Oat milk"
     assert updated["description"] == "Two litres"
-    assert updated["updated_at"] >= item["updated_at"]
+    before, after = (datetime.fromisoformat(each["updated_at"]) for each in (item, updated))
+    assert after >= before
 
 
 async def test_update_item_can_clear_the_description(client: AsyncClient) -> None:

@@ -1,0 +1,1 @@
+"""Tortoise migrations: `tortoise makemigrations` writes them, `tortoise migrate` applies them."""

@@ -63,6 +63,9 @@ def test_generated_project_passes_its_own_checks(
     run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "mypy"], cwd=project, env=env)
-    if database == "sqlite":
+    if database == "sqlite" and test_combination.data["orm"] == "tortoise":
+        # The project's tests prove that models and migrations agree; here, the command works.
+        run(["uv", "run", "--no-sync", "tortoise", "migrate"], cwd=project, env=env)
+    elif database == "sqlite":
         run(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], cwd=project, env=env)
         run(["uv", "run", "--no-sync", "alembic", "check"], cwd=project, env=env)

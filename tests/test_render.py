@@ -124,22 +124,30 @@ def check_conditional_files(project: Path, combination: Combination, scratch: Pa
     items = (package / "items" / "models.py").read_text()
     assert ("owner_id" in items) == (auth != "none")
     # Each ORM renders its own models and services under the same names, and its own dependency.
-    sqlmodel = combination.data["orm"] == "sqlmodel"
+    orm = combination.data["orm"]
     for domain in ["items", *layout.tables]:
         models = (package / domain / "models.py").read_text()
-        assert ("table=True" in models) == sqlmodel, domain
-        assert ("Mapped[" in models) == (not sqlmodel), domain
+        assert ("table=True" in models) == (orm == "sqlmodel"), domain
+        assert ("Mapped[" in models) == (orm == "sqlalchemy"), domain
+        assert ("(Model):" in models) == (orm == "tortoise"), domain
         service = (package / domain / "service.py").read_text()
-        assert ("from sqlmodel.ext.asyncio.session import AsyncSession" in service) == sqlmodel
+        assert ("import AsyncSession" in service) == (orm != "tortoise"), domain
+        assert ("from sqlmodel.ext.asyncio.session import" in service) == (orm == "sqlmodel")
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     names = [
         re.split(r"[\[<>=]", dependency)[0] for dependency in pyproject["project"]["dependencies"]
     ]
-    assert ("sqlmodel" in names) == sqlmodel
+    assert ("sqlmodel" in names) == (orm == "sqlmodel")
+    for name in ("sqlalchemy", "alembic"):
+        assert (name in names) == (orm != "tortoise"), name
+    assert ("tortoise-orm" in names) == (orm == "tortoise")
     assert ("pyjwt" in names) == (auth in {"jwt", "oidc"})
     assert ("httpx" in names) == (auth == "oidc"), "the identity provider's client"
     assert (project / ".env.example").is_file()
-    assert (project / "migrations" / "versions" / "0001_initial.py").is_file()
+    # Alembic's environment and revisions, or Tortoise's migrations inside the package.
+    alembic = [project / "alembic.ini", project / "migrations" / "versions" / "0001_initial.py"]
+    assert all(path.is_file() for path in alembic) == (orm != "tortoise")
+    assert (package / "migrations" / "0001_initial.py").is_file() == (orm == "tortoise")
 
 
 def check_answers_file_records_every_answer(

@@ -145,9 +145,9 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def one_per_choice() -> list[Combination]:
-    """At least one combination per value of the auth and database questions (read from copier.yml)."""
+    """At least one combination per value of the auth, database and ORM questions (from copier.yml)."""
     picked: dict[str, Combination] = {}
-    for name in ("database", "auth"):
+    for name in ("database", "auth", "orm"):
         [question] = [q for q in QUESTIONS if q.name == name]
         for value in question.values:
             valid, _ = matrix.split(ALL_QUESTIONS, tier="test", fixed={name: value})

@@ -124,22 +124,28 @@ def check_conditional_files(project: Path, combination: Combination, scratch: Pa
     items = (package / "items" / "models.py").read_text()
     assert ("owner_id" in items) == (auth != "none")
     # Each ORM renders its own models and services under the same names, and its own dependency.
-    sqlmodel = combination.data["orm"] == "sqlmodel"
+    orm = combination.data["orm"]
+    sqlmodel, tortoise = orm == "sqlmodel", orm == "tortoise"
     for domain in ["items", *layout.tables]:
         models = (package / domain / "models.py").read_text()
         assert ("table=True" in models) == sqlmodel, domain
-        assert ("Mapped[" in models) == (not sqlmodel), domain
+        assert ("Mapped[" in models) == (orm == "sqlalchemy"), domain
+        assert ("from tortoise" in models) == tortoise, domain
         service = (package / domain / "service.py").read_text()
         assert ("from sqlmodel.ext.asyncio.session import AsyncSession" in service) == sqlmodel
+        assert ("session: BaseDBAsyncClient" in service) == tortoise
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     names = [
         re.split(r"[\[<>=]", dependency)[0] for dependency in pyproject["project"]["dependencies"]
     ]
     assert ("sqlmodel" in names) == sqlmodel
+    assert ("tortoise-orm" in names) == tortoise
     assert ("pyjwt" in names) == (auth in {"jwt", "oidc"})
     assert ("httpx" in names) == (auth == "oidc"), "the identity provider's client"
     assert (project / ".env.example").is_file()
-    assert (project / "migrations" / "versions" / "0001_initial.py").is_file()
+    # Tortoise's migrations live in the package, Alembic's beside it.
+    assert (package / "migrations" / "0001_initial.py").is_file() == tortoise
+    assert (project / "migrations" / "versions" / "0001_initial.py").is_file() == (not tortoise)
 
 
 def check_answers_file_records_every_answer(

@@ -11,11 +11,12 @@ dependency. mypy's cache is keyed by file contents, so sharing it changes no res
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run
+from conftest import UV, run
 
 from fastapi_starter.matrix import Combination
 
@@ -28,6 +29,26 @@ SERVER_URLS = {
     ),
     "mysql": os.environ.get("FASTAPI_STARTER_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
 }
+
+
+# Nothing listens on port 1: the project's tests must stop and say how to start a server.
+UNREACHABLE = {
+    "postgresql": "postgresql://postgres@127.0.0.1:1/test",
+    "mysql": "mysql://root@127.0.0.1:1/test",
+}
+
+
+def without_a_server(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    hidden = {"VIRTUAL_ENV", "PYTHONPATH"}
+    return subprocess.run(
+        [UV, "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider", "tests/health"],
+        cwd=project,
+        env={**{k: v for k, v in os.environ.items() if k not in hidden}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +84,11 @@ def test_generated_project_passes_its_own_checks(
     run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "mypy"], cwd=project, env=env)
+    if database in SERVER_URLS:
+        refused = without_a_server(project, {**env, "TEST_DATABASE_URL": UNREACHABLE[database]})
+        assert refused.returncode != 0, refused.stdout
+        assert "Cannot create a test database" in refused.stdout, refused.stdout
+        assert "docker compose up -d db" in refused.stdout, refused.stdout
     if database == "sqlite" and test_combination.data["orm"] == "tortoise":
         # The project's tests prove that models and migrations agree; here, the command works.
         run(["uv", "run", "--no-sync", "tortoise", "migrate"], cwd=project, env=env)

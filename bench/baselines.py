@@ -22,8 +22,8 @@ async def live() -> dict[str, str]:
 
 @asynccontextmanager
 async def pool_lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-    # The generated service's default pool: 5 connections plus 10 of overflow.
-    async with asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=5, max_size=15) as pool:
+    # The generated service's default pool: 10 connections.
+    async with asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=10, max_size=10) as pool:
         yield {"pool": pool}
 
 

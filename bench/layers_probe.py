@@ -141,7 +141,7 @@ async def measure(package: str, orm: str, auth: str) -> dict[str, float]:
             figures["the token check alone (decode_access_token)"] = await cpu_per_call(token_check)
 
     url = os.environ["DATABASE_URL"]
-    async with asyncpg.create_pool(url, min_size=5, max_size=15) as pool:
+    async with asyncpg.create_pool(url, min_size=10, max_size=10) as pool:
 
         async def driver_read() -> None:
             async with pool.acquire() as connection:

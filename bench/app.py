@@ -12,8 +12,6 @@ service's resident memory after the load.
 """
 
 import argparse
-import os
-import platform
 import re
 import shutil
 import sys
@@ -23,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import machine
 import served
 
 BENCH = Path(__file__).resolve().parent
@@ -171,9 +170,7 @@ def main() -> None:
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine.description())
     print(f"wrk: 1 thread, {options.connections} connections, {options.duration} s per figure\n")
     with tempfile.TemporaryDirectory() as workdir:
         projects = [

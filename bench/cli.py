@@ -15,7 +15,6 @@ is set: a fresh project's first test run still compiles what it imports.
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import machine
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -102,9 +103,7 @@ def main() -> None:
     parser.add_argument("--skip-green", action="store_true", help="skip the new-to-green figure")
     options = parser.parse_args()
 
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine.description())
     help_time = median_time(show_help, options.repeat)
     print(f"fastapi-starter --help          {help_time:6.2f} s  (target < 0.15 s)")
     print(f"  imports copier: {copier_imported_by_help()}")

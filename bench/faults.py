@@ -17,8 +17,6 @@ worker) and POSTs /items in a loop:
 
 import argparse
 import asyncio
-import os
-import platform
 import signal
 import subprocess
 import tempfile
@@ -30,6 +28,7 @@ from pathlib import Path
 
 import app
 import httpx
+import machine
 import served
 
 BODY = {"title": "Fault", "description": "Written by bench/faults.py"}
@@ -233,9 +232,7 @@ def main() -> None:
     parser.add_argument("--orm", action="append", help="only these ORMs (default: every choice)")
     parser.add_argument("--auth", default="none", help="auth choice (default none)")
     options = parser.parse_args()
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n"
-    )
+    print(machine.description() + "\n")
     with tempfile.TemporaryDirectory() as workdir:
         for orm in options.orm or served.orm_choices():
             run_project(served.render(Path(workdir), orm=orm, auth=options.auth), options.duration)

@@ -12,11 +12,10 @@ the same row fetched through a bare asyncpg pool; and, as the baseline, bench/ba
 
 import argparse
 import json
-import os
-import platform
 import tempfile
 from pathlib import Path
 
+import machine
 import served
 
 BENCH = Path(__file__).resolve().parent
@@ -43,9 +42,7 @@ def main() -> None:
     parser.add_argument("--orm", action="append", help="only these ORMs (default: every choice)")
     parser.add_argument("--auth", action="append", help="only these (default: jwt and none)")
     options = parser.parse_args()
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine.description())
     with tempfile.TemporaryDirectory() as workdir:
         for orm in options.orm or served.orm_choices():
             for auth in options.auth or ["jwt", "none"]:

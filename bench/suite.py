@@ -7,13 +7,13 @@ median wall time, the combination counts, and the machine it ran on. Warm uv cac
 """
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import machine
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
@@ -47,9 +47,7 @@ def main() -> None:
     all_questions = questions.load(REPO / "copier.yml")
     render, _ = matrix.split(all_questions, tier="render")
     test, _ = matrix.split(all_questions, tier="test")
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine.description())
     print(f"combinations: render tier {len(render)}, test tier {len(test)}")
     for name in options.part or list(PARTS):
         times = [wall_time(PARTS[name]) for _ in range(options.repeat)]

@@ -40,7 +40,8 @@ async def cpu_per_call(call: Call) -> float:
 
 
 def asgi_call(app: FastAPI, state: dict[str, Any]) -> Callable[..., Awaitable[tuple[int, bytes]]]:
-    """A request straight to the ASGI app, as a server would make it, without the network."""
+    """A request straight to the ASGI app, as a server would make it, without the network.
+    Not httpx's ASGITransport: its client's own work would be counted in every figure."""
 
     async def call(
         method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None

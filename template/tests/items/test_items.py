@@ -66,6 +66,13 @@ async def test_missing_item_is_404(client: AsyncClient) -> None:
         assert response.json() == {"code": "item_not_found", "detail": "Item not found"}
 
 
+async def test_a_listed_item_reads_as_it_does_alone(client: AsyncClient) -> None:
+    item = await create(client, "Milk", description="Two litres")
+    response = await client.get("/items")
+    assert response.status_code == 200
+    assert response.json() == [item]
+
+
 async def test_list_items_pages_in_creation_order(client: AsyncClient) -> None:
     ids = [(await create(client, f"Item {number}"))["id"] for number in range(5)]
 

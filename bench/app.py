@@ -7,8 +7,8 @@ For each ORM on PostgreSQL, with auth=jwt and auth=none: render the project, mig
 its own, start it with its Dockerfile's command (one worker), seed 100 items, and load each endpoint
 with wrk on loopback. Prints requests/s, p50 and p99 latency, and the ratio to its baseline:
 `GET /health/live` against a FastAPI app answering the same JSON from memory, the item endpoints
-against a FastAPI app running one `SELECT 1` through an asyncpg pool (bench/baselines.py). Then the
-service's resident memory after the load.
+against a FastAPI app running one `SELECT 1` through an asyncpg pool (bench/baselines.py), both
+measured just before each project. Then the service's resident memory after the load.
 """
 
 import argparse
@@ -134,7 +134,7 @@ def measure_baselines(project: served.Project, options: argparse.Namespace) -> d
         memory = wrk(f"{url}/health/live", **load)
     with baseline(project, "select1") as url:
         select1 = wrk(f"{url}/select1", **load)
-    print("baselines")
+    print(f"baselines, just before {project.name}")
     print(memory.row("memory: /health/live", None, None))
     print(select1.row("asyncpg: SELECT 1", None, None))
     return {"memory": memory, "select1": select1}
@@ -178,9 +178,9 @@ def main() -> None:
             for orm in options.orm or served.orm_choices()
             for auth in options.auth or ["jwt", "none"]
         ]
-        baselines = measure_baselines(projects[0], options)
         for project in projects:
-            measure_project(project, baselines, options)
+            # Measured again for each project: over a run of minutes the machine's speed drifts.
+            measure_project(project, measure_baselines(project, options), options)
 
 
 if __name__ == "__main__":

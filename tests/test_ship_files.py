@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -179,6 +180,25 @@ def test_dockerfile(combination: Combination, project: Path) -> None:
                 assert source == "." or source in {"uv.lock"} or (project / source).exists(), source
                 assert source not in ignored, source
     assert "uv.lock" in (project / "README.md").read_text()
+
+
+@only(docker="true")
+def test_the_image_uv_builds_the_project_itself(combination: Combination, project: Path) -> None:
+    """uv builds a project in process only when its own version is in the range of `uv_build`
+    that the project requires; otherwise it installs that backend and runs it in Python."""
+    dockerfile = (project / "Dockerfile").read_text()
+    image = re.search(r"astral-sh/uv:(\d+)\.(\d+)\.\d+ ", dockerfile)
+    assert image, "uv image by exact tag"
+    build_system = tomllib.loads((project / "pyproject.toml").read_text())["build-system"]
+    assert build_system["build-backend"] == "uv_build"
+    (requirement,) = build_system["requires"]
+    bounds = re.fullmatch(r"uv_build>=(\d+)\.(\d+),<(\d+)\.(\d+)", requirement)
+    assert bounds, requirement
+    lowest, uv, first_excluded = (
+        tuple(int(n) for n in numbers)
+        for numbers in (bounds.group(1, 2), image.groups(), bounds.group(3, 4))
+    )
+    assert lowest <= uv < first_excluded, (requirement, uv)
 
 
 @only(docker="true")

@@ -1,12 +1,14 @@
 """Speed of the generator's command line, next to plain `copier copy` measured in the same run.
 
-Usage: uv run python bench/cli.py [--repeat N] [--skip-green]
+Usage: uv run python bench/cli.py [--repeat N] [--skip-green] [--compare REF]
 Prints the median wall time of:
 - `fastapi-starter --help` (target: under 0.15 s, without importing copier),
 - `fastapi-starter new --defaults` into a fresh directory (target: under 0.5 s),
 - `copier copy --trust --defaults` of the same answers (the baseline) and the ratio,
 - from nothing to a green test run: `new`, `uv sync`, `uv run pytest` (target: under 10 s), with
-  the time of each of the three steps.
+  the time of each of the three steps; with `--compare REF`, also of the template at the git ref
+  REF (rendered by `copier copy --vcs-ref REF`), the two runs taking turns, so that a change to
+  the template is measured against what it changes in the same minutes of a noisy machine.
 
 Every figure follows one untimed run, which warms uv's cache and the bytecode of the generator's own
 environment. Python writes bytecode as on a developer's machine, even where PYTHONDONTWRITEBYTECODE
@@ -63,15 +65,18 @@ def new_project(scratch: Path) -> None:
     run([STARTER, "new", "project", "--defaults"], cwd=scratch)
 
 
-def copier_copy(scratch: Path) -> None:
-    run([COPIER, "copy", "--quiet", "--trust", "--defaults", str(REPO), "project"], cwd=scratch)
+def copier_copy(scratch: Path, ref: str | None = None) -> None:
+    """`copier copy` of the same answers, of the working tree or of the template at `ref`."""
+    at_ref = [] if ref is None else ["--vcs-ref", ref]
+    command = [COPIER, "copy", "--quiet", "--trust", "--defaults", *at_ref, str(REPO), "project"]
+    run(command, cwd=scratch)
 
 
-def new_to_green(scratch: Path) -> list[float]:
-    """The wall time of each of GREEN_STEPS."""
+def new_to_green(scratch: Path, ref: str | None = None) -> list[float]:
+    """The wall time of each of GREEN_STEPS, of the working tree or of the template at `ref`."""
     project = scratch / "project"
     steps = [
-        lambda: new_project(scratch),
+        lambda: new_project(scratch) if ref is None else copier_copy(scratch, ref),
         lambda: run([UV, "sync", "--quiet"], cwd=project),
         lambda: run([UV, "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], project),
     ]
@@ -83,16 +88,20 @@ def new_to_green(scratch: Path) -> list[float]:
     return times
 
 
-def median_green_times(repeat: int) -> tuple[float, list[float]]:
-    """Median time from nothing to green, and of each step, after one untimed run."""
-    runs = []
+def median_green_times(repeat: int, refs: list[str | None]) -> dict[str | None, list[float]]:
+    """Per ref (None: the working tree), the median time from nothing to green and of each
+    step, after one untimed run; the refs take turns in every round."""
+    runs: dict[str | None, list[list[float]]] = {ref: [] for ref in refs}
     for run_number in range(repeat + 1):
-        with tempfile.TemporaryDirectory() as scratch:
-            times = new_to_green(Path(scratch))
-        if run_number:
-            runs.append(times)
-    totals = [sum(times) for times in runs]
-    return statistics.median(totals), [statistics.median(step) for step in zip(*runs, strict=True)]
+        for ref in refs:
+            with tempfile.TemporaryDirectory() as scratch:
+                times = new_to_green(Path(scratch), ref)
+            if run_number:
+                runs[ref].append(times)
+    return {
+        ref: [statistics.median(map(sum, times)), *map(statistics.median, zip(*times, strict=True))]
+        for ref, times in runs.items()
+    }
 
 
 def copier_imported_by_help() -> bool:
@@ -113,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median shown)")
     parser.add_argument("--skip-green", action="store_true", help="skip the new-to-green figure")
+    parser.add_argument("--compare", metavar="REF", help="also time new-to-green at this git ref")
     options = parser.parse_args()
 
     print(machine.description())
@@ -125,12 +135,16 @@ def main() -> None:
     print(f"copier copy --defaults          {copy_time:6.2f} s  (baseline)")
     print(f"  ratio new / copier copy: {new_time / copy_time:.2f}")
     if not options.skip_green:
-        green_time, step_times = median_green_times(max(1, options.repeat // 2))
-        print(f"new + uv sync + pytest          {green_time:6.2f} s  (target < 10 s)")
-        parts = ", ".join(
-            f"{name} {seconds:.2f} s" for name, seconds in zip(GREEN_STEPS, step_times, strict=True)
-        )
-        print(f"  of which (medians): {parts}")
+        refs = [None] if options.compare is None else [None, options.compare]
+        greens = median_green_times(max(1, options.repeat // 2), refs)
+        for ref, (green_time, *step_times) in greens.items():
+            label = "new + uv sync + pytest" if ref is None else f"the same at {ref}"
+            print(f"{label:31} {green_time:6.2f} s  (target < 10 s)")
+            parts = ", ".join(
+                f"{name} {seconds:.2f} s"
+                for name, seconds in zip(GREEN_STEPS, step_times, strict=True)
+            )
+            print(f"  of which (medians): {parts}")
 
 
 if __name__ == "__main__":

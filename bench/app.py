@@ -1,22 +1,27 @@
 """Throughput and latency of the generated service, next to two baselines measured in the same run.
 
-Usage: uv run python bench/app.py [--duration S] [--connections N] [--orm ORM ...] [--auth AUTH ...]
+Usage: uv run python bench/app.py [--duration S] [--rounds N] [--connections N] [--orm ORM ...]
+       [--auth AUTH ...]
 Needs wrk (Debian: `apt-get install wrk`) and PostgreSQL on 127.0.0.1:5432 (user postgres).
 
 For each ORM on PostgreSQL, with auth=jwt and auth=none: render the project, migrate a database of
 its own, start it with its Dockerfile's command (one worker), seed 100 items, and load each endpoint
-with wrk on loopback. Prints requests/s, p50 and p99 latency, and the ratio to its baseline:
-`GET /health/live` against a FastAPI app answering the same JSON from memory, the item endpoints
-against a FastAPI app running one `SELECT 1` through an asyncpg pool (bench/baselines.py), both
-measured just before each project. Then the service's resident memory after the load.
+with wrk on loopback. Its baseline is served beside it the same way: for `GET /health/live`, a
+FastAPI app answering the same JSON from memory; for the item endpoints, a FastAPI app running one
+`SELECT 1` through an asyncpg pool (bench/baselines.py). The endpoint and its baseline take turns,
+ROUNDS times each (baseline first in even rounds, last in odd ones), and each ratio compares two
+loads run one after the other: the machine's speed drifts over minutes, by more than a change to
+the service moves it. Prints the median of the rounds' requests/s, p50 and p99 latency, and the
+median ratio with the lowest and highest; then the service's resident memory after the load.
 """
 
 import argparse
 import re
 import shutil
+import statistics
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,19 +56,29 @@ class Figures:
     socket_errors: int = 0
     max_ms: float = 0.0
 
-    def row(self, label: str, baseline: "Figures | None", target: float | None) -> str:
+    def row(self, label: str) -> str:
         line = (
             f"  {label:22} {self.requests_per_second:9.0f} req/s"
             f"  p50 {self.p50_ms:7.2f} ms  p99 {self.p99_ms:7.2f} ms"
         )
-        if self.failed:
-            line += f"  FAILED {self.failed}"
-        if baseline is not None:
-            ratio = self.requests_per_second / baseline.requests_per_second
-            line += f"  {ratio:5.2f}x baseline"
-            if target is not None:
-                line += f" (target {target}x: {'met' if ratio >= target else 'MISSED'})"
-        return line
+        return line + (f"  FAILED {self.failed}" if self.failed else "")
+
+
+def median_figures(runs: list[Figures]) -> Figures:
+    """The median of each figure over the runs, and every failure of any of them."""
+    return Figures(
+        statistics.median(run.requests_per_second for run in runs),
+        statistics.median(run.p50_ms for run in runs),
+        statistics.median(run.p99_ms for run in runs),
+        sum(run.failed for run in runs),
+    )
+
+
+def ratio_column(ratios: list[float], target: float) -> str:
+    median = statistics.median(ratios)
+    verdict = "met" if median >= target else "MISSED"
+    spread = f" ({min(ratios):.2f}-{max(ratios):.2f})" if len(ratios) > 1 else ""
+    return f"  {median:5.2f}x baseline{spread}, target {target}x: {verdict}"
 
 
 def wrk(
@@ -128,42 +143,61 @@ def baseline(project: served.Project, app: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def measure_baselines(project: served.Project, options: argparse.Namespace) -> dict[str, Figures]:
-    load = {"duration": options.duration, "connections": options.connections, "headers": {}}
-    with baseline(project, "memory") as url:
-        memory = wrk(f"{url}/health/live", **load)
-    with baseline(project, "select1") as url:
-        select1 = wrk(f"{url}/select1", **load)
-    print(f"baselines, just before {project.name}")
-    print(memory.row("memory: /health/live", None, None))
-    print(select1.row("asyncpg: SELECT 1", None, None))
-    return {"memory": memory, "select1": select1}
+BASELINE_PATHS = {"memory": "/health/live", "select1": "/select1"}
 
 
-def measure_project(
-    project: served.Project, baselines: dict[str, Figures], options: argparse.Namespace
-) -> None:
+def paired_loads(
+    load: Callable[[], Figures], load_baseline: Callable[[], Figures], rounds: int
+) -> tuple[list[Figures], list[float]]:
+    """The endpoint's figures of each round, and its ratio to the baseline loaded next to it."""
+    runs, ratios = [], []
+    for number in range(rounds):
+        if number % 2 == 0:
+            base = load_baseline()
+            figures = load()
+        else:
+            figures = load()
+            base = load_baseline()
+        runs.append(figures)
+        ratios.append(figures.requests_per_second / base.requests_per_second)
+    return runs, ratios
+
+
+def measure_project(project: served.Project, options: argparse.Namespace) -> None:
     print(f"{project.name} (PostgreSQL, one worker)")
-    with served.serve(project) as (server, base_url):
+    load = {"duration": options.duration, "connections": options.connections}
+    with (
+        baseline(project, "memory") as memory_url,
+        baseline(project, "select1") as select1_url,
+        served.serve(project) as (server, base_url),
+    ):
+        baseline_urls = {"memory": memory_url, "select1": select1_url}
         headers = served.auth_headers(project, base_url)
         item_id = served.seed_items(base_url, headers, count=100)[0]
         for label, target_path, base, target in ENDPOINTS:
             post = target_path.startswith("POST ")
             path = target_path.removeprefix("POST ").replace("{id}", str(item_id))
-            figures = wrk(
-                base_url + path,
-                duration=options.duration,
-                connections=options.connections,
-                headers=headers,
-                script=POST_SCRIPT if post else "",
-            )
-            print(figures.row(label, None if post else baselines[base], target))
+            script = POST_SCRIPT if post else ""
+
+            def endpoint(path: str = path, script: str = script) -> Figures:
+                return wrk(base_url + path, headers=headers, script=script, **load)
+
+            if target is None:  # no baseline to compare with: one load
+                print(endpoint().row(label))
+                continue
+
+            def baseline_load(base: str = base) -> Figures:
+                return wrk(baseline_urls[base] + BASELINE_PATHS[base], headers={}, **load)
+
+            runs, ratios = paired_loads(endpoint, baseline_load, options.rounds)
+            print(median_figures(runs).row(label) + ratio_column(ratios, target))
         print(f"  resident memory after the load: {served.resident_memory_mib(server.pid):.0f} MiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per load (default 10)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per load (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="loads per endpoint and baseline")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections")
     parser.add_argument("--orm", action="append", help="only these ORMs (default: every choice)")
     parser.add_argument("--auth", action="append", help="only these (default: jwt and none)")
@@ -171,7 +205,10 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     print(machine.description())
-    print(f"wrk: 1 thread, {options.connections} connections, {options.duration} s per figure\n")
+    print(
+        f"wrk: 1 thread, {options.connections} connections, {options.duration} s per load, "
+        f"{options.rounds} rounds of the endpoint and its baseline\n"
+    )
     with tempfile.TemporaryDirectory() as workdir:
         projects = [
             served.render(Path(workdir), orm=orm, auth=auth)
@@ -179,8 +216,7 @@ def main() -> None:
             for auth in options.auth or ["jwt", "none"]
         ]
         for project in projects:
-            # Measured again for each project: over a run of minutes the machine's speed drifts.
-            measure_project(project, measure_baselines(project, options), options)
+            measure_project(project, options)
 
 
 if __name__ == "__main__":

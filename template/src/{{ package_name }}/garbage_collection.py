@@ -1,8 +1,8 @@
-"""Garbage collection that does not pause the service.
+"""Garbage collection that stops the service for milliseconds, not tens of them.
 
 What exists once the application has started (modules, routes, schemas, the ORM's mappings) lives
 as long as the process, yet every full collection would walk all of it again: tens of milliseconds
-in which no request is served, a few times a minute under load. Frozen after startup, it is left
+in which no request is served, about once a second under load. Frozen after startup, it is left
 out of every later collection, which then walks only what requests made.
 """
 

@@ -186,8 +186,10 @@ def test_dockerfile(combination: Combination, project: Path) -> None:
 def test_the_image_uv_builds_the_project_itself(combination: Combination, project: Path) -> None:
     """uv builds a project in process only when its own version is in the range of `uv_build`
     that the project requires; otherwise it installs that backend and runs it in Python."""
-    dockerfile = (project / "Dockerfile").read_text()
-    image = re.search(r"astral-sh/uv:(\d+)\.(\d+)\.\d+ ", dockerfile)
+    uv_image = [
+        args for kw, args in instructions(project / "Dockerfile") if "astral-sh/uv:" in args
+    ]
+    image = re.search(r"astral-sh/uv:(\d+)\.(\d+)\.\d+ ", uv_image[0]) if uv_image else None
     assert image, "uv image by exact tag"
     build_system = tomllib.loads((project / "pyproject.toml").read_text())["build-system"]
     assert build_system["build-backend"] == "uv_build"

@@ -14,6 +14,7 @@ import yaml
 from checks import YAML_SCHEMAS, jinja_residue, layout_problems, schema_problems, text_files
 from combinations import ALL_QUESTIONS, QUESTIONS
 from conftest import run
+from other_choices import words_of_other_choices
 
 from fastapi_starter.matrix import Combination, refusal, split
 
@@ -184,6 +185,10 @@ def check_secret_only_in_the_git_ignored_env(
     assert not git_ignores(project / ".gitignore", ".env.example", scratch)
 
 
+def check_no_words_of_other_choices(project: Path, combination: Combination, scratch: Path) -> None:
+    assert words_of_other_choices(project, combination.data) == []
+
+
 def git_ignores(gitignore: Path, name: str, scratch: Path) -> bool:
     """Ask git itself, in a scratch repository, whether the project's .gitignore ignores ``name``."""
     subprocess.run(["git", "init", "-q"], cwd=scratch, check=True)
@@ -203,6 +208,7 @@ CHECKS = [
     check_conditional_files,
     check_answers_file_records_every_answer,
     check_secret_only_in_the_git_ignored_env,
+    check_no_words_of_other_choices,
 ]
 
 
@@ -251,6 +257,10 @@ def test_every_check_can_fail(tmp_path: Path) -> None:
     (fake / "main.py").write_text("def broken(:\n")
     (fake / "Dockerfile").write_text("FROM python\nRUN cd /tmp\n")
     (fake / "compose.yaml").write_text("services: 42\n")
+    other_orm = next(
+        value for value in ("sqlmodel", "tortoise") if combination.data["orm"] != value
+    )
+    (fake / "README.md").write_text(f"Models in {other_orm.title()}.\n")
     refused = []
     for check in CHECKS:
         scratch = tmp_path / check.__name__

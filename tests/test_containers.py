@@ -35,7 +35,14 @@ from fastapi_starter.matrix import Combination
 Render = Callable[[Combination], Path]
 
 DEFAULTS = {q.name: q.default_value for q in QUESTIONS if q.enumerable}
-DATABASES = next(q for q in QUESTIONS if q.name == "database").values
+CHOICES = {q.name: q.values for q in QUESTIONS if q.enumerable}
+# One stack per database, each with another ORM and Python, so that every value of the questions the
+# Dockerfile and compose.yaml depend on is built and run once; auth is jwt throughout.
+STACKS = [
+    ("sqlite", "sqlalchemy", "3.11"),
+    ("postgresql", "sqlmodel", "3.12"),
+    ("mysql", "tortoise", "3.13"),
+]
 BIN = Path(sys.executable).parent
 COMPOSE = shutil.which("docker-compose", path=str(BIN))
 PODMAN = shutil.which("podman")
@@ -189,9 +196,15 @@ def ready(client: httpx.Client, seconds: float = 60) -> bool:
     return False
 
 
-def docker_combination(database: str) -> Combination:
-    """The default project (auth jwt) with Docker, on ``database``."""
-    fixed = {**DEFAULTS, "docker": "true", "database": database}
+def docker_combination(database: str, orm: str, python: str) -> Combination:
+    """The default project (auth jwt) with Docker, on ``database``, ``orm`` and ``python``."""
+    fixed = {
+        **DEFAULTS,
+        "docker": "true",
+        "database": database,
+        "orm": orm,
+        "python_version": python,
+    }
     (combination,) = matrix.split(ALL_QUESTIONS, tier="all", fixed=fixed)[0]
     return combination
 
@@ -228,6 +241,14 @@ print(json.dumps({"files": files, "dists": dists, "envs": envs, "tests": package
 """
 
 
+def test_the_stacks_cover_every_database_orm_and_python() -> None:
+    assert DEFAULTS["auth"] == "jwt"
+    for question, values in zip(
+        ("database", "orm", "python_version"), zip(*STACKS, strict=True), strict=True
+    ):
+        assert sorted(values) == sorted(CHOICES[question]), question
+
+
 def test_a_missing_engine_is_named(tmp_path: Path) -> None:
     """The reason the tier gives when it skips (or, under CI, fails)."""
     host = f"unix://{tmp_path / 'podman.sock'}"
@@ -238,15 +259,23 @@ def test_a_missing_engine_is_named(tmp_path: Path) -> None:
 @pytest.mark.container
 @pytest.mark.slow
 @pytest.mark.xdist_group("containers")
-@pytest.mark.parametrize("database", DATABASES, ids=[f"database-{d}" for d in DATABASES])
+@pytest.mark.parametrize(
+    ("database", "orm", "python"),
+    STACKS,
+    ids=[f"database-{d}-orm-{o}-python-{p}" for d, o, p in STACKS],
+)
 def test_compose_stack(
     database: str,
+    orm: str,
+    python: str,
     engine: str,
     render: Render,
     tmp_path: Path,
     record_property: Callable[[str, object], None],
 ) -> None:
-    project = Path(shutil.copytree(render(docker_combination(database)), tmp_path / "project"))
+    project = Path(
+        shutil.copytree(render(docker_combination(database, orm, python)), tmp_path / "project")
+    )
     assert (project / ".env").is_file(), "the build context holds the project's .env"
     run(["uv", "lock", "--quiet"], cwd=project)
     (package,) = (path.name for path in (project / "src").iterdir())
@@ -325,6 +354,6 @@ def test_compose_stack(
         assert stop_seconds < GRACE_SECONDS
 
     assert stack.leftovers() == {}, "down -v leaves no container, volume or network"
-    figures = f"{database}: image {size_mb:.0f} MB, build {build_seconds:.1f} s, stop {stop_seconds:.1f} s"
+    figures = f"{database}, {orm}, Python {python}: image {size_mb:.0f} MB, build {build_seconds:.1f} s, stop {stop_seconds:.1f} s"
     record_property("container figures", figures)
     print(figures)

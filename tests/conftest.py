@@ -100,3 +100,17 @@ def render(copie_session: Copie, template_snapshot: Path) -> Callable[[Combinati
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures tests record (``record_property("... figures", ...)``), e.g. image sizes."""
+    figures = [
+        str(value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name.endswith("figures")
+    ]
+    if figures:
+        terminalreporter.write_sep("-", "figures")
+        for line in figures:
+            terminalreporter.write_line(line)

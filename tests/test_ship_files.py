@@ -1,9 +1,9 @@
 """Shipping files of a generated project: Dockerfile, compose.yaml, CI, Dependabot and pre-commit.
 
 Parametrized over every combination of the questions that decide them (every database
-choice in copier.yml included), every other question at its default. Docker cannot run here: the
-files are schema-checked and linted, and the slow tests run the commands the Dockerfile, compose
-and CI run, outside Docker, in a copy of the render.
+choice in copier.yml included), every other question at its default. The files are schema-checked
+and linted, and the slow tests run the commands the Dockerfile, compose and CI run, outside any
+container, in a copy of the render; tests/test_containers.py builds and runs the images themselves.
 """
 
 import json

@@ -1,13 +1,17 @@
 """copier.yml itself: every question is documented and its validators refuse bad answers."""
 
+import itertools
 import keyword
+import re
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 from combinations import QUESTIONS, REPO
 from copier import run_copy
+from jinja2 import Environment, StrictUndefined
 
 CONFIG = yaml.safe_load((REPO / "copier.yml").read_text())
 
@@ -47,6 +51,64 @@ def test_stdlib_modules_list_covers_this_python() -> None:
     assert names <= ours, sorted(names - ours)
 
 
+# Distributions whose import names differ from their normalised names (PyPI metadata).
+IMPORT_NAMES = {
+    "pyjwt": {"jwt"},
+    "python-multipart": {"python_multipart", "multipart"},
+    "tortoise-orm": {"tortoise"},
+}
+
+
+def import_names(requirement: str) -> set[str]:
+    distribution = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
+    return IMPORT_NAMES.get(distribution, {distribution.replace("-", "_")})
+
+
+def rendered_pyprojects() -> list[dict[str, object]]:
+    template = Environment(undefined=StrictUndefined, keep_trailing_newline=True).from_string(
+        (REPO / "template" / "pyproject.toml.jinja").read_text()
+    )
+    choices = [question for question in QUESTIONS if question.enumerable]
+    text = {question.name: "x" for question in QUESTIONS if not question.enumerable}
+    return [
+        tomllib.loads(
+            template.render(
+                **text,
+                **{question.name: value for question, value in zip(choices, values, strict=True)},
+            )
+        )
+        for values in itertools.product(*(question.values for question in choices))
+    ]
+
+
+def template_imports() -> set[str]:
+    """Top-level modules imported by the template's Python files, but the project's own."""
+    names = set()
+    for path in (REPO / "template").rglob("*"):
+        if path.is_file() and path.name.removesuffix(".jinja").endswith(".py"):
+            text = path.read_text()
+            names |= set(re.findall(r"^\s*(?:from|import) ([a-z_][a-z0-9_]*)", text, re.M))
+    return names - set(sys.stdlib_module_names) - {"tests"}
+
+
+def test_dependency_modules_list_is_true() -> None:
+    """The package names that would shadow one of the project's dependencies: the import names of
+    every combination's dependencies, and of what the generated code imports through them."""
+    ours = set(CONFIG["dependency_modules"]["default"])
+    declared = set()
+    for pyproject in rendered_pyprojects():
+        project = pyproject["project"]
+        assert isinstance(project, dict)
+        groups = pyproject["dependency-groups"]
+        assert isinstance(groups, dict)
+        for requirement in [*project["dependencies"], *itertools.chain(*groups.values())]:
+            declared |= import_names(requirement)
+    imported = template_imports()
+    assert declared <= ours, sorted(declared - ours)
+    assert imported <= ours, sorted(imported - ours)
+    assert ours <= declared | imported, sorted(ours - declared - imported)
+
+
 def _refusal(tmp_path: Path, **answers: str) -> str:
     with pytest.raises(ValueError) as refused:
         run_copy(
@@ -72,6 +134,11 @@ def _refusal(tmp_path: Path, **answers: str) -> str:
         ({"package_name": "class"}, "is a Python keyword"),
         ({"package_name": "json"}, "would shadow the standard-library module"),
         ({"package_name": "email"}, "would shadow the standard-library module"),
+        ({"package_name": "jwt"}, "would shadow the project's dependency"),
+        ({"package_name": "fastapi"}, "would shadow the project's dependency"),
+        ({"package_name": "sqlalchemy"}, "would shadow the project's dependency"),
+        ({"package_name": "pydantic"}, "would shadow the project's dependency"),
+        ({"package_name": "typer"}, "would shadow the project's dependency"),
         ({"author_email": "not-an-email"}, "is not an e-mail address"),
         ({"project_name": "  "}, "must not be empty"),
         ({"project_name": 'My "API"'}, "Quotes"),

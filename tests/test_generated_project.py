@@ -31,6 +31,9 @@ SERVER_URLS = {
 }
 
 
+REDIS_URL = os.environ.get("FASTAPI_STARTER_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
 # Nothing listens on port 1: the project's tests must stop and say how to start a server.
 UNREACHABLE = {
     "postgresql": "postgresql://postgres@127.0.0.1:1/test",
@@ -81,6 +84,14 @@ def test_generated_project_passes_its_own_checks(
     )
     assert " passed" in tests and " failed" not in tests, tests
     assert "Required test coverage of 90.0% reached" in tests, tests
+    if test_combination.data["auth"] in {"jwt", "api_key"}:
+        # The throttling counters in the real Redis server.
+        redis = run(
+            ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider", "-m", "redis"],
+            cwd=project,
+            env={**env, "TEST_REDIS_URL": REDIS_URL},
+        )
+        assert " passed" in redis and " failed" not in redis, redis
     run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "mypy"], cwd=project, env=env)

@@ -181,6 +181,7 @@ def check_secret_only_in_the_git_ignored_env(
         assert secret != "change-me"
         leaks = [p for p in text_files(project) if p.name != ".env" and secret in p.read_text()]
         assert leaks == []
+    assert (project / ".env").stat().st_mode & 0o777 == 0o600, "only its owner reads the secret"
     assert git_ignores(project / ".gitignore", ".env", scratch)
     assert not git_ignores(project / ".gitignore", ".env.example", scratch)
 

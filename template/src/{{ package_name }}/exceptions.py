@@ -5,15 +5,19 @@
 `code` is stable for clients to branch on; `detail` is for humans (for 422, the list of problems).
 """
 
-from collections.abc import Mapping
+import logging
+import traceback
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request, status
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger(__name__)
 
 
 class AppError(Exception):
@@ -84,12 +88,60 @@ def register_exception_handlers(app: FastAPI) -> None:
     async def handle_validation_error(
         request: Request, exc: RequestValidationError
     ) -> JSONResponse:
-        detail = jsonable_encoder(exc.errors())
+        detail = [validation_problem(error) for error in exc.errors()]
         return error_response(status.HTTP_422_UNPROCESSABLE_CONTENT, "validation_error", detail)
 
-    @app.exception_handler(Exception)
-    async def handle_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        # The server still logs the traceback: Starlette re-raises after sending this response.
-        return error_response(
-            status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"
-        )
+
+def printable(text: str) -> str:
+    """Text that encodes as UTF-8: a lone surrogate (which JSON allows) becomes an escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def validation_problem(error: Mapping[str, Any]) -> dict[str, Any]:
+    """Where and what, never the submitted value: it may be a password or a token, and it may not
+    even be encodable (NaN, a lone surrogate)."""
+    location: Sequence[str | int] = error["loc"]
+    return {
+        "loc": [part if isinstance(part, int) else printable(str(part)) for part in location],
+        "msg": printable(str(error["msg"])),
+        "type": error["type"],
+    }
+
+
+class UnexpectedErrors:
+    """ASGI middleware: an unexpected error becomes a 500 in the error shape, logged as its type
+    and its stack of code lines only. The exception's message and its chain can hold what the
+    client sent (a password, a token), so neither is logged, and nothing is re-raised for the
+    server to log again."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            stack = "".join(traceback.format_tb(exc.__traceback__))
+            logger.error(
+                "Unexpected %s in %s %s\n%s",
+                type(exc).__name__,
+                scope["method"],
+                scope["path"],
+                stack.rstrip(),
+            )
+            if started:  # too late for a 500: the client sees the response cut short
+                return
+            response = error_response(
+                status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"
+            )
+            await response(scope, receive, send)

@@ -91,3 +91,40 @@ def schema_problems(project: Path) -> list[str]:
                 for error in _validator(schema_name).iter_errors(document)
             ]
     return problems
+
+
+def layout_listing(readme: str) -> set[str]:
+    """The paths that the README's Layout block lists, from its indentation (four spaces a level)."""
+    block = readme.partition("### Layout")[2].partition("```text\n")[2].partition("```")[0]
+    listed: set[str] = set()
+    parents: list[str] = []
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        depth = (len(line) - len(line.lstrip(" "))) // 4
+        name = line.split()[0]
+        parents = [*parents[:depth], name]
+        listed.add("".join(parents).rstrip("/"))
+    return listed
+
+
+def unlisted_files(project: Path, package: str) -> list[str]:
+    """Files of the package and top-level entries that the README's Layout does not list, and
+    listed paths that do not exist."""
+    listed = layout_listing((project / "README.md").read_text())
+    source = project / "src" / package
+    present = {
+        f"src/{package}/{path.relative_to(source).as_posix()}"
+        for path in source.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    present |= {
+        path.name
+        for path in project.iterdir()
+        if not path.name.startswith(".") and path.name not in {"README.md", "src"}
+    } | {name for name in (".env.example", ".dockerignore") if (project / name).exists()}
+    missing = sorted(present - listed)
+    stale = sorted(path for path in listed - present if not (project / path).exists())
+    return [f"not listed: {path}" for path in missing] + [
+        f"listed, absent: {path}" for path in stale
+    ]

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from checks import YAML_SCHEMAS, jinja_residue, layout_problems, schema_problems, text_files
+from checks import (
+    YAML_SCHEMAS,
+    jinja_residue,
+    layout_problems,
+    schema_problems,
+    text_files,
+    unlisted_files,
+)
 from combinations import ALL_QUESTIONS, QUESTIONS
 from conftest import run
 from other_choices import words_of_other_choices
@@ -190,6 +197,13 @@ def check_no_words_of_other_choices(project: Path, combination: Combination, scr
     assert words_of_other_choices(project, combination.data) == []
 
 
+def check_readme_layout_lists_every_file(
+    project: Path, combination: Combination, scratch: Path
+) -> None:
+    package = next(path.name for path in (project / "src").iterdir() if path.is_dir())
+    assert unlisted_files(project, package) == []
+
+
 def git_ignores(gitignore: Path, name: str, scratch: Path) -> bool:
     """Ask git itself, in a scratch repository, whether the project's .gitignore ignores ``name``."""
     subprocess.run(["git", "init", "-q"], cwd=scratch, check=True)
@@ -210,6 +224,7 @@ CHECKS = [
     check_answers_file_records_every_answer,
     check_secret_only_in_the_git_ignored_env,
     check_no_words_of_other_choices,
+    check_readme_layout_lists_every_file,
 ]
 
 
@@ -271,3 +286,18 @@ def test_every_check_can_fail(tmp_path: Path) -> None:
         except Exception:  # an AssertionError, or the file it reads is missing
             refused.append(check.__name__)
     assert refused == [check.__name__ for check in CHECKS]
+
+
+def test_layout_check_names_unlisted_and_stale_files(tmp_path: Path) -> None:
+    (tmp_path / "src" / "app" / "items").mkdir(parents=True)
+    for name in ("main.py", "items/router.py", "items/new.py"):
+        (tmp_path / "src" / "app" / name).write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "README.md").write_text(
+        "### Layout\n\n```text\nsrc/app/\n    main.py   the app\n    gone.py\n    items/\n"
+        "        router.py\npyproject.toml\n```\n"
+    )
+    assert unlisted_files(tmp_path, "app") == [
+        "not listed: src/app/items/new.py",
+        "listed, absent: src/app/gone.py",
+    ]

@@ -370,7 +370,9 @@ def test_cli_pretend_writes_nothing(edited: Path) -> None:
     assert f"Would update from {V1} to {V3} (nothing written)" in result.stdout
     assert "conflicted  README.md" in result.stdout
     assert "merged      pyproject.toml" in result.stdout
-    assert "the template's changes would be kept in git-ignored diffs:" in result.stdout
+    assert "Not applied, as you deleted or moved these files (the diffs would be kept):" in (
+        result.stdout
+    )
     assert f"  CODE_OF_CONDUCT.md\n    -> .copier-update/{V1}-to-{V3}/CODE_OF_CONDUCT.md.diff" in (
         result.stdout
     )
@@ -449,10 +451,7 @@ def test_cli_asks_before_deleting_edited_files(template_repo: Path, tmp_path: Pa
     accepted = invoke("update", str(project), "-d", "auth=none", "--yes")
     assert accepted.exit_code == 0, accepted.output
     assert f"removed     {name}" in accepted.stdout
-    assert (
-        "Rewritten migrations a database may already have run: migrations/versions/0001_initial.py"
-        in accepted.stdout
-    )
+    assert "Rewritten migrations:\n  migrations/versions/0001_initial.py\n" in accepted.stdout
     assert answers_of(project)["auth"] == "none"
     assert not edited_file.exists()
     assert (users / "ours.py").read_text() == "# added by us\n", "files the user added stay"
@@ -600,15 +599,15 @@ def test_renamed_domain_template_changes_and_new_files(domain_repo: Path, tmp_pa
     assert accepted.exit_code == 0, accepted.output
     diff_name = f".copier-update/{V1}-to-v1.1.0/{pkg}/items/service.py.diff"
     assert (
-        f"  {pkg}/items/service.py  (moved to {pkg}/products/service.py?)\n    -> {diff_name}\n"
+        f"  {pkg}/items/service.py\n    moved to {pkg}/products/service.py?\n    -> {diff_name}\n"
         in accepted.stdout
     )
     diff = (project / diff_name).read_text()
     assert f"patch {pkg}/products/service.py < this file" in diff
     assert "\n+# Pages of items: see pagination.py.\n" in diff
     assert (
-        f"Added to folders you removed or renamed:\n  {pkg}/items/pagination.py  "
-        f"(in {pkg}/items/, now {pkg}/products/?)\n" in accepted.stdout
+        f"Added to folders you removed or renamed:\n  {pkg}/items/pagination.py\n"
+        f"    ({pkg}/items/ is gone; now {pkg}/products/?)\n" in accepted.stdout
     )
     assert (package / "items" / "pagination.py").read_text() == PAGINATION, "written, as confirmed"
     assert "Pages of items" not in (package / "products" / "service.py").read_text()
@@ -629,7 +628,7 @@ def test_answer_change_that_rewrites_a_migration_is_named_first(
 
     looked = invoke("update", str(project), "-d", "auth=none", "--pretend")
     assert looked.exit_code == 0, looked.output
-    assert f"Would rewrite migrations a database may already have run: {migration}" in looked.stdout
+    assert f"Would rewrite migrations:\n  {migration}\n  A database that ran them" in looked.stdout
 
     refused = invoke("update", str(project), "-d", "auth=none")
     assert refused.exit_code == 1, refused.output

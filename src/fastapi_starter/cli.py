@@ -222,6 +222,15 @@ def matrix(
         typer.echo("\n".join(lines))
 
 
+def _echo_wrapped(text: str, indent: str = "") -> None:
+    """``text`` wrapped to the terminal's width (80 at most)."""
+    import shutil
+    import textwrap
+
+    width = min(shutil.get_terminal_size().columns, 80)
+    typer.echo(textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent))
+
+
 def _confirm_loss(risks: Any) -> bool:
     """Show what ``fastapi_starter.update.Risks`` the update takes, and ask to go on."""
     if risks.lost:
@@ -229,17 +238,15 @@ def _confirm_loss(risks: Any) -> bool:
         for name in risks.lost:
             typer.echo(f"  {name}")
     if risks.orphans:
-        typer.echo("The update would add these files to folders you removed or renamed:")
+        typer.echo("The update would add files to folders you removed or renamed:")
         for orphan in risks.orphans:
-            moved = f", now {orphan.moved_to}/?" if orphan.moved_to else ""
-            typer.echo(f"  {orphan.path}  (in {orphan.folder}/{moved})")
+            typer.echo(f"  {orphan.path}")
+            _echo_wrapped(_gone(orphan), indent="    ")
     if risks.migrations:
-        typer.echo(
-            "The update would rewrite these migrations, which a database may already have run:"
-        )
+        typer.echo("The update would rewrite these migrations:")
         for name in risks.migrations:
             typer.echo(f"  {name}")
-        typer.echo(f"  ({risks.migration_advice()})")
+        _echo_wrapped(_sentence(risks.migration_advice()), indent="  ")
     try:
         return typer.confirm("Go on (git keeps your version in the last commit)?", default=False)
     except click.exceptions.Abort:  # Ctrl-C or end of input at the prompt
@@ -268,24 +275,32 @@ def _print_report(report: Any) -> None:
         typer.echo(f"Edited files deleted or replaced: {', '.join(report.lost)}")
     if report.dropped:
         kept = "would be kept" if report.pretend else "are kept"
-        typer.echo(
-            "Not applied, as you deleted or moved these files; the template's changes "
-            f"{kept} in git-ignored diffs:"
-        )
+        typer.echo(f"Not applied, as you deleted or moved these files (the diffs {kept}):")
         for dropped in report.dropped:
-            moved = f"  (moved to {dropped.moved_to}?)" if dropped.moved_to else ""
-            typer.echo(f"  {dropped.path}{moved}\n    -> {dropped.diff}")
+            typer.echo(f"  {dropped.path}")
+            if dropped.moved_to:
+                typer.echo(f"    moved to {dropped.moved_to}?")
+            typer.echo(f"    -> {dropped.diff}")
     if report.orphans:
         verb = "Would add" if report.pretend else "Added"
         typer.echo(f"{verb} to folders you removed or renamed:")
         for orphan in report.orphans:
-            moved = f", now {orphan.moved_to}/?" if orphan.moved_to else ""
-            typer.echo(f"  {orphan.path}  (in {orphan.folder}/{moved})")
+            typer.echo(f"  {orphan.path}")
+            _echo_wrapped(_gone(orphan), indent="    ")
     if report.migrations:
-        verb = "Would rewrite" if report.pretend else "Rewritten"
-        typer.echo(
-            f"{verb} migrations a database may already have run: {', '.join(report.migrations)}"
-        )
+        typer.echo(f"{'Would rewrite' if report.pretend else 'Rewritten'} migrations:")
+        for name in report.migrations:
+            typer.echo(f"  {name}")
+        _echo_wrapped(_sentence(report.migration_advice), indent="  ")
+
+
+def _gone(orphan: Any) -> str:
+    moved = f"; now {orphan.moved_to}/?" if orphan.moved_to else ""
+    return f"({orphan.folder}/ is gone{moved})"
+
+
+def _sentence(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}."
 
 
 def _say_progress(message: str) -> None:

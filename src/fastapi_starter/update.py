@@ -98,15 +98,15 @@ class Risks:
             )
         if self.migrations:
             parts.append(
-                f"rewrite migrations a database may already have applied: "
+                "rewrite migrations a database may already have applied: "
                 f"{', '.join(self.migrations)} ({self.migration_advice()})"
             )
         return "The update would " + "; ".join(parts)
 
     def migration_advice(self) -> str:
         return (
-            "a migrated database will not run them again: keep them as they are "
-            f"(git checkout HEAD -- <file> after the update) and add a new revision for the change "
+            "a database that ran them will not run them again: keep them "
+            "(git checkout HEAD -- <file> after the update) and add a new revision "
             f"({self.new_revision})"
         )
 
@@ -129,6 +129,7 @@ class Report:
     """Written only after a confirmation."""
     migrations: list[str] = field(default_factory=list)
     """Rewritten or deleted only after a confirmation."""
+    migration_advice: str = ""
     pretend: bool = False
     up_to_date: bool = False
 
@@ -773,7 +774,8 @@ def _update(
         trial = clone / project.relative_to(top)
         before = _files(trial)
         state.step = "updating the scratch clone"
-        say(f"Updating a scratch copy of the project from {from_version}")
+        to_label = f" to {display_version(target.ref)}" if target.ref else ""
+        say(f"Updating a scratch copy of the project from {from_version}{to_label}")
         try:
             _copier(
                 "run_update",
@@ -824,6 +826,7 @@ def _update(
                 dropped=analysis.dropped,
                 orphans=risks.orphans,
                 migrations=risks.migrations,
+                migration_advice=risks.migration_advice(),
                 pretend=pretend,
             ),
         )

@@ -13,6 +13,7 @@ SIGTERM and SIGHUP held, and rolled back if anything fails: the project is eithe
 import contextlib
 import difflib
 import io
+import os
 import re
 import shutil
 import signal
@@ -35,7 +36,9 @@ ANSWERS_FILE = ".copier-answers.yml"
 DIFFS_DIR = ".copier-update"
 """Where the template's changes to files the user deleted or moved are kept (git-ignored by itself)."""
 RECOVERY = "to get back: git reset --hard && git clean -fd"
-WATCHED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+WATCHED_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 _NO_TAGS = "No git tags found in template; using HEAD as ref"
 _RESULT_REF = "refs/fastapi-starter/update"
 _IDENTITY = ("-c", "user.name=fastapi-starter", "-c", "user.email=fastapi-starter@localhost")
@@ -179,6 +182,9 @@ class _Signals:
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Defer SIGINT, SIGTERM and SIGHUP, for this process and the git commands it starts, until the end."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED_SIGNALS)
     try:
         yield
@@ -209,7 +215,7 @@ def _git(*args: str, cwd: Path, input: str | None = None, shielded: bool = False
             text=True,
             check=True,
             input=input,
-            process_group=0 if shielded else None,
+            process_group=0 if shielded and hasattr(os, "setpgid") else None,
         )
     except FileNotFoundError as error:
         if shutil.which("git") is None:
@@ -589,16 +595,20 @@ def _render(src_path: str, ref: str, answers: Mapping[str, Any], into: Path, say
 
 
 def _copy_blob(sha: str, source: Path, top: Path) -> None:
-    content = subprocess.run(
-        ["git", "cat-file", "blob", sha], cwd=source, capture_output=True, check=True
-    ).stdout
-    subprocess.run(
-        ["git", "hash-object", "-w", "--stdin"],
-        cwd=top,
-        input=content,
-        capture_output=True,
-        check=True,
-    )
+    """Copy one object (a conflict stage's content) from ``source``'s repository into ``top``'s."""
+    try:
+        content = subprocess.run(
+            ["git", "cat-file", "blob", sha], cwd=source, capture_output=True, check=True
+        ).stdout
+        subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            cwd=top,
+            input=content,
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise StarterError(f"Cannot copy a conflict's versions into {top}: {error}") from error
 
 
 def _remove_added(top: Path, added: list[str]) -> None:
@@ -650,7 +660,11 @@ def _apply(
         ).split("\0")
         if name and not (top / name).exists() and not (top / name).is_symlink()
     ]
-    written = [name for name in diffs if not (project / name).exists()]
+    written = [
+        name
+        for name in [*diffs, f"{DIFFS_DIR}/.gitignore"]
+        if diffs and not (project / name).exists()
+    ]
     with contextlib.suppress(StarterError):  # stale stat data would stop read-tree -m
         _git("update-index", "-q", "--refresh", cwd=top)
     with _signals_held():

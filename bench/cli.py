@@ -1,6 +1,6 @@
 """Speed of the generator's command line, next to plain `copier copy` measured in the same run.
 
-Usage: uv run python bench/cli.py [--repeat N] [--skip-green] [--compare REF]
+Usage: uv run python bench/cli.py [--repeat N] [--skip-green] [--compare REF] [--skip-update]
 Prints the median wall time of:
 - `fastapi-starter --help` (target: under 0.15 s, without importing copier),
 - `fastapi-starter new --defaults` into a fresh directory (target: under 0.5 s),
@@ -8,7 +8,9 @@ Prints the median wall time of:
 - from nothing to a green test run: `new`, `uv sync`, `uv run pytest` (target: under 10 s), with
   the time of each of the three steps; with `--compare REF`, also of the template at the git ref
   REF (rendered by `copier copy --vcs-ref REF`), the two runs taking turns, so that a change to
-  the template is measured against what it changes in the same minutes of a noisy machine.
+  the template is measured against what it changes in the same minutes of a noisy machine;
+- `fastapi-starter update` with nothing to do (target: under 3 s), and plain `copier update
+  --trust --defaults` of the same project (the baseline), taking turns.
 
 Every figure follows one untimed run, which warms uv's cache and the bytecode of the generator's own
 environment. Python writes bytecode as on a developer's machine, even where PYTHONDONTWRITEBYTECODE
@@ -104,6 +106,35 @@ def median_green_times(repeat: int, refs: list[str | None]) -> dict[str | None, 
     }
 
 
+def noop_update_times(repeat: int) -> tuple[float, float]:
+    """Median times of a no-op `fastapi-starter update` and `copier update` of one project, after
+    one untimed run of each; the project is at the latest tag of a clone of the committed template."""
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
+        template, project = scratch / "template", scratch / "project"
+        run(["git", "clone", "--quiet", str(REPO), str(template)], cwd=scratch)
+        run(["git", "tag", "v1.0.0"], cwd=template)
+        copy = [COPIER, "copy", "--quiet", "--trust", "--defaults", str(template), str(project)]
+        run(copy, cwd=scratch)
+        identity = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+        run(["git", "init", "--quiet"], cwd=project)
+        run(["git", "add", "--all"], cwd=project)
+        run(["git", *identity, "commit", "--quiet", "--no-verify", "-m", "New"], cwd=project)
+        commands = {
+            "starter": [STARTER, "update", str(project)],
+            "copier": [COPIER, "update", "--quiet", "--trust", "--defaults"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for run_number in range(repeat + 1):
+            for name, command in commands.items():
+                start = time.perf_counter()
+                run(command, cwd=project)
+                if run_number:
+                    times[name].append(time.perf_counter() - start)
+                run(["git", "reset", "--quiet", "--hard"], cwd=project)  # what copier touched
+        return statistics.median(times["starter"]), statistics.median(times["copier"])
+
+
 def copier_imported_by_help() -> bool:
     probe = (
         "import sys\n"
@@ -123,6 +154,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median shown)")
     parser.add_argument("--skip-green", action="store_true", help="skip the new-to-green figure")
     parser.add_argument("--compare", metavar="REF", help="also time new-to-green at this git ref")
+    parser.add_argument("--skip-update", action="store_true", help="skip the no-op update figure")
     options = parser.parse_args()
 
     print(machine.description())
@@ -134,6 +166,10 @@ def main() -> None:
     print(f"fastapi-starter new --defaults  {new_time:6.2f} s  (target < 0.5 s)")
     print(f"copier copy --defaults          {copy_time:6.2f} s  (baseline)")
     print(f"  ratio new / copier copy: {new_time / copy_time:.2f}")
+    if not options.skip_update:
+        update_time, copier_update_time = noop_update_times(options.repeat)
+        print(f"fastapi-starter update (no-op)  {update_time:6.2f} s  (target < 3 s)")
+        print(f"copier update (no-op)           {copier_update_time:6.2f} s  (baseline)")
     if not options.skip_green:
         refs = [None] if options.compare is None else [None, options.compare]
         greens = median_green_times(max(1, options.repeat // 2), refs)

@@ -8,11 +8,15 @@ A scratch git repository of the template is built from this working tree with th
 - v3.0.0: docs/deploy.md changed (so that `--to v2.0.0` differs from the latest).
 """
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +29,20 @@ from typer.testing import CliRunner, Result
 
 from fastapi_starter import cli, matrix
 from fastapi_starter.matrix import Combination
+from fastapi_starter.update import update_project
 
 V1, V2, V3 = "v1.0.0", "v2.0.0", "v3.0.0"
+STARTER = str(Path(sys.executable).parent / "fastapi-starter")
 ANSWERS = ".copier-answers.yml"
 CONTRIBUTING = "Contributing to {{ project_name }}\n\n" + "".join(
     f"{n}. Rule number {n} of {{{{ project_name }}}}.\n" for n in range(1, 11)
 )
 MOVE_FILE = '''"""Migration: move a file the template renamed, keeping the user's version (or its deletion)."""
 import subprocess
+import signal
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 old, new = sys.argv[1:3]
@@ -361,7 +370,14 @@ def test_cli_pretend_writes_nothing(edited: Path) -> None:
     assert f"Would update from {V1} to {V3} (nothing written)" in result.stdout
     assert "conflicted  README.md" in result.stdout
     assert "merged      pyproject.toml" in result.stdout
+    assert "Not applied, as you deleted or moved these files (the diffs would be kept):" in (
+        result.stdout
+    )
+    assert f"  CODE_OF_CONDUCT.md\n    -> .copier-update/{V1}-to-{V3}/CODE_OF_CONDUCT.md.diff" in (
+        result.stdout
+    )
     assert files(edited) == before
+    assert not (edited / ".copier-update").exists()
     assert git(edited, "status", "--porcelain") == ""
     assert git(edited, "rev-parse", "HEAD") == head
 
@@ -378,26 +394,26 @@ def test_cli_summary_and_exit_code_with_conflicts(edited: Path) -> None:
     assert "git reset --hard && git clean -fd" in result.stderr
     assert answers_of(edited)["_commit"] == V2, "--to picks the version"
     assert has_markers((edited / "README.md").read_text())
+    # As an in-place `copier update` leaves it: the conflict recorded in the index, the rest unstaged.
+    assert "UU README.md" in git(edited, "status", "--porcelain").splitlines()
+    assert git(edited, "diff", "--cached", "--name-only") == "README.md\n"
 
 
-def test_cli_failed_update_says_how_to_get_back(
-    edited: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_update = copier.run_update
-    calls: list[object] = []
-
-    def fails_in_place(**kwargs: Any) -> Any:
-        calls.append(kwargs["dst_path"])
-        if len(calls) > 1:  # the scratch run passes; the real one, in the project, fails
-            raise RuntimeError("disk full")
-        return real_update(**kwargs)
-
-    monkeypatch.setattr(copier, "run_update", fails_in_place)
+def test_template_changes_to_a_deleted_file_are_kept_as_a_diff(edited: Path) -> None:
     result = invoke("update", str(edited), "--to", V2)
-    assert result.exit_code == 1, result.output
-    assert "The update failed (disk full)" in result.stderr
-    assert result.stderr.rstrip().endswith("to get back: git reset --hard && git clean -fd")
-    assert calls[-1] == edited
+    assert result.exit_code == 1, result.stdout + result.stderr
+    diff_name = f".copier-update/{V1}-to-{V2}/CODE_OF_CONDUCT.md.diff"
+    assert "Not applied, as you deleted or moved these files" in result.stdout
+    assert f"  CODE_OF_CONDUCT.md\n    -> {diff_name}\n" in result.stdout
+    diff = (edited / diff_name).read_text()
+    assert "you deleted it" in diff
+    assert "--- a/CODE_OF_CONDUCT.md\n+++ b/CODE_OF_CONDUCT.md\n" in diff
+    assert "\n+Be patient.\n" in diff
+    assert not (edited / "CODE_OF_CONDUCT.md").exists(), "the user's deletion stands"
+    status = git(edited, "status", "--porcelain", "--untracked-files=all")
+    assert ".copier-update" not in status, (
+        "the diffs are git-ignored: the next update is not refused"
+    )
 
 
 def test_cli_update_without_conflicts_exits_0(template_repo: Path, tmp_path: Path) -> None:
@@ -435,6 +451,7 @@ def test_cli_asks_before_deleting_edited_files(template_repo: Path, tmp_path: Pa
     accepted = invoke("update", str(project), "-d", "auth=none", "--yes")
     assert accepted.exit_code == 0, accepted.output
     assert f"removed     {name}" in accepted.stdout
+    assert "Rewritten migrations:\n  migrations/versions/0001_initial.py\n" in accepted.stdout
     assert answers_of(project)["auth"] == "none"
     assert not edited_file.exists()
     assert (users / "ours.py").read_text() == "# added by us\n", "files the user added stay"
@@ -473,6 +490,344 @@ def test_cli_refuses_unknown_answers(edited: Path) -> None:
     result = invoke("update", str(edited), "-d", "colour=blue")
     assert result.exit_code == 1, result.output
     assert "Unknown question: colour" in result.stderr
+
+
+# ---------------------------------------------------------------- the whole truth, fast no-ops
+
+
+def test_no_op_update_is_fast_and_touches_nothing(
+    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = new_project(template_repo, tmp_path / "project", {"auth": "jwt"}, ref=V3)
+
+    def mtimes() -> dict[Path, int]:
+        return {
+            path: path.stat().st_mtime_ns
+            for path in project.rglob("*")
+            if ".git" not in path.relative_to(project).parts
+        }
+
+    before = mtimes()
+    start = time.perf_counter()
+    real = subprocess.run(
+        [STARTER, "update", str(project)], capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - start
+    assert real.returncode == 0, real.stderr
+    assert real.stdout == f"Already up to date ({V3})\n"
+    assert elapsed < 3, f"a no-op update took {elapsed:.1f} s (target: under 3 s)"
+
+    def no_copier_run(**_: Any) -> None:
+        raise AssertionError("a no-op update needs no scratch clone or render")
+
+    monkeypatch.setattr(copier, "run_update", no_copier_run)
+    monkeypatch.setattr(copier, "run_copy", no_copier_run)
+    for options in ([], ["-d", "auth=jwt"], ["--to", V3]):  # the same answer; the same version
+        result = invoke("update", str(project), *options)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == f"Already up to date ({V3})\n"
+    assert mtimes() == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_update_from_a_template_without_tags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    make_v1(repo)
+    git(repo, "tag", "-d", V1)
+    project = new_project(repo, tmp_path / "project", {}, ref="HEAD")
+    commit = answers_of(project)["_commit"]
+    assert git(repo, "rev-parse", "HEAD").startswith(commit)
+    assert invoke("update", str(project)).stdout == f"Already up to date ({commit})\n"
+
+    (repo / "template" / "CODE_OF_CONDUCT.md").write_text("Be kind.\nBe brief.\n")
+    commit_all(repo, "A change")
+    messages: list[str] = []
+    report = update_project(project, progress=messages.append)
+    assert report.updated == ["CODE_OF_CONDUCT.md"]
+    assert git(repo, "rev-parse", "HEAD").startswith(report.to_version)
+    assert messages.count("The template has no version tags: updating to its latest commit") == 1
+    assert len(messages) == len(set(messages)), messages
+    assert any(message.startswith("Updating a scratch copy") for message in messages), messages
+    assert "No git tags found" not in capsys.readouterr().err
+
+
+@pytest.fixture(scope="session")
+def domain_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """v1.0.0, then v1.1.0: a change to the items domain's service and a new items/pagination.py."""
+    repo = tmp_path_factory.mktemp("domain") / "repo"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in GIT_ENV.items():
+            patch.setenv(name, value)
+        make_v1(repo)
+        items = repo / "template" / "src" / "{{ package_name }}" / "items"
+        for service in items.glob("*service.py*"):
+            with service.open("a") as handle:
+                handle.write(PAGES_COMMENT)
+        (items / "pagination.py").write_text(PAGINATION)
+        commit_all(repo, "Release 1.1", tag="v1.1.0")
+    return repo
+
+
+PAGES_COMMENT = "\n\n# Pages of items: see pagination.py.\n"
+PAGINATION = '"""Pages of items."""\n\nfrom .models import Item\n\n__all__ = ["Item"]\n'
+
+
+def test_renamed_domain_template_changes_and_new_files(domain_repo: Path, tmp_path: Path) -> None:
+    project = new_project(domain_repo, tmp_path / "project", {})
+    package = package_dir(project)
+    pkg = f"src/{package.name}"
+    git(project, "mv", f"{pkg}/items", f"{pkg}/products")
+    for path in project.rglob("*.py"):
+        text = path.read_text()
+        path.write_text(text.replace(f"{package.name}.items", f"{package.name}.products"))
+    commit_all(project, "items is called products here")
+    head = git(project, "rev-parse", "HEAD")
+
+    refused = invoke("update", str(project))
+    assert refused.exit_code == 1, refused.output
+    assert (
+        f"add files to folders you removed or renamed: {pkg}/items/pagination.py" in refused.stderr
+    )
+    assert "nothing was changed (pass --yes" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(project, "rev-parse", "HEAD") == head
+
+    accepted = invoke("update", str(project), "--yes")
+    assert accepted.exit_code == 0, accepted.output
+    diff_name = f".copier-update/{V1}-to-v1.1.0/{pkg}/items/service.py.diff"
+    assert (
+        f"  {pkg}/items/service.py\n    moved to {pkg}/products/service.py?\n    -> {diff_name}\n"
+        in accepted.stdout
+    )
+    diff = (project / diff_name).read_text()
+    assert f"patch {pkg}/products/service.py < this file" in diff
+    assert "\n+# Pages of items: see pagination.py.\n" in diff
+    assert (
+        f"Added to folders you removed or renamed:\n  {pkg}/items/pagination.py\n"
+        f"    ({pkg}/items/ is gone; now {pkg}/products/?)\n" in accepted.stdout
+    )
+    assert (package / "items" / "pagination.py").read_text() == PAGINATION, "written, as confirmed"
+    assert "Pages of items" not in (package / "products" / "service.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("orm", "migration", "command"),
+    [
+        ("sqlalchemy", "migrations/versions/0001_initial.py", "uv run alembic revision"),
+        ("tortoise", "src/my_api/migrations/0001_initial.py", "uv run tortoise makemigrations"),
+    ],
+)
+def test_answer_change_that_rewrites_a_migration_is_named_first(
+    template_repo: Path, tmp_path: Path, orm: str, migration: str, command: str
+) -> None:
+    project = new_project(template_repo, tmp_path / "project", {"auth": "jwt", "orm": orm}, ref=V3)
+    original = (project / migration).read_text()
+
+    looked = invoke("update", str(project), "-d", "auth=none", "--pretend")
+    assert looked.exit_code == 0, looked.output
+    assert f"Would rewrite migrations:\n  {migration}\n  A database that ran them" in looked.stdout
+
+    refused = invoke("update", str(project), "-d", "auth=none")
+    assert refused.exit_code == 1, refused.output
+    assert f"rewrite migrations a database may already have applied: {migration}" in refused.stderr
+    assert "add a new revision" in refused.stderr
+    assert command in refused.stderr
+    assert "pass --yes" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert (project / migration).read_text() == original
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_project_inside_another_repository(template_repo: Path, tmp_path: Path) -> None:
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    git(parent, "init", "--quiet")
+    (parent / ".gitignore").write_text("/ignored/\n")
+    commit_all(parent, "A repository around the projects")
+
+    ignored = render(template_repo, parent / "ignored", V1, {})
+    refused = invoke("update", str(ignored))
+    assert refused.exit_code == 1, refused.output
+    assert f"inside the git repository {parent.resolve()}, which ignores it" in refused.stderr
+    assert "git init" in refused.stderr
+    assert "not installed" not in refused.stderr
+
+    tracked = render(template_repo, parent / "tracked", V1, {})
+    commit_all(parent, "A project tracked by the outer repository")
+    result = invoke("update", str(tracked))
+    assert result.exit_code == 0, result.output
+    assert f"Updated from {V1} to {V3}" in result.stdout
+    assert files(tracked) == files(render(template_repo, tmp_path / "fresh", V3, {}))
+    changed = git(parent, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert changed and all(line[3:].startswith("tracked/") for line in changed), changed
+
+
+# ---------------------------------------------------------------- atomic: interruptions and failures
+
+
+FAKE_GIT = """#!/bin/sh
+# git, except that the Nth git command with the argument $FAKE_GIT_ON does $FAKE_GIT_DO first.
+case " $* " in
+  *" $FAKE_GIT_ON "*)
+    echo >> "$FAKE_GIT_COUNT"
+    if [ "$(wc -l < "$FAKE_GIT_COUNT")" -eq "$FAKE_GIT_NTH" ]; then
+      group=$(ps -o pgid= -p "$PPID" | tr -d " ")  # fastapi-starter's: the terminal's foreground job
+      case "$FAKE_GIT_DO" in
+        interrupt) kill -INT "-$group" ;;  # Ctrl-C
+        terminate) kill -TERM "-$group" ;;
+        fail-after) "{git}" "$@"; echo "fatal: disk full" >&2; exit 128 ;;
+      esac
+    fi ;;
+esac
+exec "{git}" "$@"
+"""
+
+
+def fake_git(tmp_path: Path, on: str, do: str, nth: int = 1) -> dict[str, str]:
+    """The environment that puts FAKE_GIT first on PATH."""
+    folder = tmp_path / "fake-bin"
+    folder.mkdir()
+    script = folder / "git"
+    script.write_text(FAKE_GIT.replace("{git}", str(shutil.which("git"))))
+    script.chmod(0o755)
+    return {
+        "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_GIT_ON": on,
+        "FAKE_GIT_DO": do,
+        "FAKE_GIT_NTH": str(nth),
+        "FAKE_GIT_COUNT": str(tmp_path / "fake-git-count"),
+    }
+
+
+def start_update(project: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`fastapi-starter update` in its own process group, as a terminal runs a foreground job."""
+    return subprocess.Popen(
+        [STARTER, "update", str(project)],
+        cwd=project,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def snapshot(project: Path) -> tuple[dict[str, str], str, str, str]:
+    """The work tree's files (git-ignored diffs included), the status, the index and HEAD."""
+    return (
+        files(project),
+        git(project, "status", "--porcelain", "--untracked-files=all"),
+        git(project, "ls-files", "--stage"),
+        git(project, "rev-parse", "HEAD"),
+    )
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    project: Path
+    """An edited project at v1.0.0, never updated: copied by each test."""
+    old: tuple[dict[str, str], str, str, str]
+    new: tuple[dict[str, str], str, str, str]
+    """After a complete `update` (to v3.0.0, with a conflict, a removal and a diff kept)."""
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def outcomes(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Outcomes:
+    root = tmp_path_factory.mktemp("outcomes")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {**GIT_ENV, "HOME": str(root / "home")}.items():
+            patch.setenv(name, value)
+        project = new_project(template_repo, root / "project", {})
+        edit(project)
+        reference = root / "reference"
+        shutil.copytree(project, reference, symlinks=True)
+        start = time.perf_counter()
+        completed = start_update(reference)
+        stdout, stderr = completed.communicate(timeout=300)
+        seconds = time.perf_counter() - start
+    assert completed.returncode == 1, stdout + stderr  # the README conflict
+    new = snapshot(reference)
+    assert "UU README.md" in new[1].splitlines()
+    assert f".copier-update/{V1}-to-{V3}/CODE_OF_CONDUCT.md.diff" in new[0]
+    return Outcomes(project, snapshot(project), new, seconds)
+
+
+def copy_of(outcomes: Outcomes, tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(outcomes.project, project, symlinks=True)
+    return project
+
+
+STEPS = [
+    # (git command, which one, what happens to it, exit code, the project after)
+    ("clone", 1, "interrupt", 130, "old"),  # the scratch clone is being made
+    ("apply", 1, "interrupt", 130, "old"),  # inside Copier's merge, in the scratch clone
+    ("apply", 1, "terminate", 143, "old"),
+    ("--index-info", 1, "fail-after", 1, "failed in scratch"),  # Copier's conflict stages
+    ("--no-write-fetch-head", 1, "interrupt", 130, "old"),  # the result is being fetched
+    ("read-tree", 1, "interrupt", 130, "new"),  # the work tree is moving: held until it is done
+    ("read-tree", 1, "fail-after", 1, "failed"),  # the move fails once done: rolled back
+    ("--index-info", 2, "fail-after", 1, "failed"),  # the last step fails: rolled back
+]
+
+
+@pytest.mark.parametrize(
+    ("on", "nth", "do", "exit_code", "outcome"),
+    STEPS,
+    ids=[f"{on.lstrip('-')}-{nth}-{do}" for on, nth, do, *_ in STEPS],
+)
+def test_interruption_or_failure_at_each_step_leaves_old_or_new(
+    outcomes: Outcomes, tmp_path: Path, on: str, nth: int, do: str, exit_code: int, outcome: str
+) -> None:
+    project = copy_of(outcomes, tmp_path)
+    running = start_update(project, fake_git(tmp_path, on, do, nth))
+    stdout, stderr = running.communicate(timeout=300)
+    count = tmp_path / "fake-git-count"
+    assert count.is_file() and len(count.read_text()) >= nth, f"git {on} never ran"
+    assert running.returncode == exit_code, stdout + stderr
+    assert "Traceback" not in stderr
+    if outcome == "new":
+        assert snapshot(project) == outcomes.new
+        assert "Interrupted (SIGINT), but the update was completed" in stderr
+        assert f"Updated from {V1} to {V3}" in stdout
+    else:
+        assert snapshot(project) == outcomes.old
+        assert stderr.strip().count("\n") == 0, stderr
+        if outcome == "failed":
+            assert "The update could not be applied (git " in stderr
+            assert "fatal: disk full); nothing was changed" in stderr
+        elif outcome == "failed in scratch":
+            assert "git update-index failed: fatal: disk full; nothing was changed" in stderr
+        else:
+            signal_name = "SIGINT" if exit_code == 130 else "SIGTERM"
+            assert re.search(
+                rf"Interrupted \({signal_name}\) while [a-z ]+: nothing was changed", stderr
+            )
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.7, 0.9, 0.97])
+def test_ctrl_c_at_any_moment_leaves_old_or_new(
+    outcomes: Outcomes, tmp_path: Path, fraction: float
+) -> None:
+    project = copy_of(outcomes, tmp_path)
+    running = start_update(project)
+    time.sleep(outcomes.seconds * fraction)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(running.pid, signal.SIGINT)
+    stdout, stderr = running.communicate(timeout=300)
+    assert "Traceback" not in stderr
+    if "nothing was changed" in stderr:
+        assert running.returncode == 130, stdout + stderr
+        assert snapshot(project) == outcomes.old
+    else:  # completed, before or after the signal
+        assert running.returncode in (1, 130), stdout + stderr
+        assert "the update was completed" in stderr or running.returncode == 1
+        assert snapshot(project) == outcomes.new
 
 
 # ---------------------------------------------------------------- slow: packages and project tests

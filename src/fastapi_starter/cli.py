@@ -7,6 +7,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 
 from fastapi_starter import answers, questions, template_source
@@ -221,15 +222,42 @@ def matrix(
         typer.echo("\n".join(lines))
 
 
-def _confirm_loss(files: list[str]) -> bool:
-    typer.echo("The update would delete or replace these files, which you edited:")
-    for name in files:
-        typer.echo(f"  {name}")
-    return typer.confirm("Go on (git keeps your version in the last commit)?", default=False)
+def _echo_wrapped(text: str, indent: str = "") -> None:
+    """``text`` wrapped to the terminal's width (80 at most)."""
+    import shutil
+    import textwrap
+
+    width = min(shutil.get_terminal_size().columns, 80)
+    typer.echo(textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent))
+
+
+def _confirm_loss(risks: Any) -> bool:
+    """Show what ``fastapi_starter.update.Risks`` the update takes, and ask to go on."""
+    if risks.lost:
+        typer.echo("The update would delete or replace these files, which you edited:")
+        for name in risks.lost:
+            typer.echo(f"  {name}")
+    if risks.orphans:
+        typer.echo("The update would add files to folders you removed or renamed:")
+        for orphan in risks.orphans:
+            typer.echo(f"  {orphan.path}")
+            _echo_wrapped(_gone(orphan), indent="    ")
+    if risks.migrations:
+        typer.echo("The update would rewrite these migrations:")
+        for name in risks.migrations:
+            typer.echo(f"  {name}")
+        _echo_wrapped(_sentence(risks.migration_advice()), indent="  ")
+    try:
+        return typer.confirm("Go on (git keeps your version in the last commit)?", default=False)
+    except click.exceptions.Abort:  # Ctrl-C or end of input at the prompt
+        raise KeyboardInterrupt from None
 
 
 def _print_report(report: Any) -> None:
     """The summary of ``fastapi_starter.update.Report``; lists what remains to resolve."""
+    if report.up_to_date:
+        typer.echo(f"Already up to date ({report.to_version})")
+        return
     verb = "Would update" if report.pretend else "Updated"
     rows = [
         ("updated", report.updated),
@@ -245,6 +273,38 @@ def _print_report(report: Any) -> None:
             typer.echo(f"  {label:<11} {name}")
     if report.lost:
         typer.echo(f"Edited files deleted or replaced: {', '.join(report.lost)}")
+    if report.dropped:
+        kept = "would be kept" if report.pretend else "are kept"
+        typer.echo(f"Not applied, as you deleted or moved these files (the diffs {kept}):")
+        for dropped in report.dropped:
+            typer.echo(f"  {dropped.path}")
+            if dropped.moved_to:
+                typer.echo(f"    moved to {dropped.moved_to}?")
+            typer.echo(f"    -> {dropped.diff}")
+    if report.orphans:
+        verb = "Would add" if report.pretend else "Added"
+        typer.echo(f"{verb} to folders you removed or renamed:")
+        for orphan in report.orphans:
+            typer.echo(f"  {orphan.path}")
+            _echo_wrapped(_gone(orphan), indent="    ")
+    if report.migrations:
+        typer.echo(f"{'Would rewrite' if report.pretend else 'Rewritten'} migrations:")
+        for name in report.migrations:
+            typer.echo(f"  {name}")
+        _echo_wrapped(_sentence(report.migration_advice), indent="  ")
+
+
+def _gone(orphan: Any) -> str:
+    moved = f"; now {orphan.moved_to}/?" if orphan.moved_to else ""
+    return f"({orphan.folder}/ is gone{moved})"
+
+
+def _sentence(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}."
+
+
+def _say_progress(message: str) -> None:
+    typer.echo(f"{message}...", err=True)
 
 
 def update(
@@ -268,20 +328,31 @@ def update(
         bool,
         typer.Option(
             "--yes",
-            help="Delete or replace files you edited, if the update needs to, without asking.",
+            help="Go on without asking when the update deletes or replaces files you edited, "
+            "adds files to folders you removed, or rewrites migrations.",
         ),
     ] = False,
 ) -> None:
     """Update a project to a newer template version, keeping your edits.
 
-    Exits 1 when conflicts remain (their files hold <<<<<<< markers).
+    The project changes in one step, or not at all (also on Ctrl-C). Exits 1 when conflicts remain
+    (their files hold <<<<<<< markers).
     """
-    from fastapi_starter.update import RECOVERY, update_project
+    from fastapi_starter.update import RECOVERY, Interrupted, update_project
 
     given = answers.parse_pairs(data or [])
     answers.check_names(given, questions.load(template_source.locate().copier_yml))
-    confirm = (lambda _files: True) if yes else (_confirm_loss if _stdin_is_terminal() else None)
-    report = update_project(path, to=to, data=given, pretend=pretend, confirm_loss=confirm)
+    confirm = (lambda _risks: True) if yes else (_confirm_loss if _stdin_is_terminal() else None)
+    progress = _say_progress if sys.stderr.isatty() else None
+    try:
+        report = update_project(
+            path, to=to, data=given, pretend=pretend, confirm=confirm, progress=progress
+        )
+    except Interrupted as interrupted:
+        if interrupted.report is not None:
+            _print_report(interrupted.report)
+        typer.echo(f"\n{interrupted}", err=True)
+        raise typer.Exit(interrupted.exit_code) from None
     _print_report(report)
     if report.conflicted and not report.pretend:
         typer.echo(

@@ -67,7 +67,8 @@ class _Asker:
         name = question["name"]
         when = question.get("when")
         if callable(when) and not when(answers):
-            return self.prompt(questions, answers=answers)  # not asked: Copier derives the value
+            skipped: dict[str, Any] = self.prompt(questions, answers=answers)
+            return skipped  # not asked: Copier derives the value
         question = {**question, "qmark": "?", "message": _message(str(question["message"]))}
         validate = question.pop("validate", None)
         cast = question.pop("filter", None)

@@ -229,7 +229,10 @@ def render(
         if not pretend and (not existed or was_empty):
             _remove_what_was_written(destination, existed=existed)
         raise
-    return Rendered(destination, _created_files(copier_output.getvalue()))
+    files = _created_files(copier_output.getvalue())
+    if not pretend:  # Copier lists the folders it makes too
+        files = [name for name in files if not (destination / name).is_dir()]
+    return Rendered(destination, files)
 
 
 def remove(destination: Path, *, existed: bool) -> None:

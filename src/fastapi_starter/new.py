@@ -114,7 +114,8 @@ class Run:
         output.say(
             f"Creating {name} in {finish.display_path(destination)} (fastapi-starter {version})"
         )
-        output.say(_choices_line(answers))
+        if not asks:  # the summary showed them
+            output.say(_choices_line(answers))
         existed = destination.exists()
         with output.progress("Rendering the template"):
             rendered = generate.render(

@@ -15,6 +15,7 @@ Copier still parses, casts and validates every answer: the wrapped prompt calls 
 ``validate`` and ``filter``.
 """
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -52,7 +53,9 @@ def _error(message: str) -> None:
     from prompt_toolkit import print_formatted_text
     from prompt_toolkit.formatted_text import FormattedText
 
-    text = output.wrap(f">> {message.strip()}", indent="   ", columns=_columns())
+    # Copier's "Validation error for question 'x': " names what the prompt above already asks.
+    message = re.sub(r"^Validation error for question '[^']*':\s*", "", message.strip())
+    text = output.wrap(f">> {message}", first_indent="", indent="   ", columns=_columns())
     print_formatted_text(FormattedText([("fg:ansired", text)]))
 
 

@@ -57,8 +57,18 @@ def _is_empty_dir(path: Path) -> bool:
 
 def destination_problem(destination: Path, *, overwrite: bool) -> str | None:
     """Why a project cannot be written to ``destination``, or None; checked before any question."""
-    target = destination.resolve()
+    try:
+        return _destination_problem(destination, overwrite=overwrite)
+    except OSError as error:
+        return f"Cannot create {destination}: {os_error_message(error)}"
+
+
+def _destination_problem(destination: Path, *, overwrite: bool) -> str | None:
+    target = Path.cwd() / destination
     parent = target.parent
+    name_max = _name_max(parent if parent.is_dir() else Path.cwd())
+    if any(len(part.encode()) > name_max for part in target.parts):
+        return f"Cannot create {destination}: a name in it is longer than {name_max} bytes"
     if destination.exists() and not destination.is_dir():
         return f"{destination} exists and is not a directory"
     if destination.is_dir():
@@ -69,9 +79,6 @@ def destination_problem(destination: Path, *, overwrite: bool) -> str | None:
         return None
     if not parent.is_dir():
         return f"Cannot create {destination}: {parent} is not an existing directory"
-    name_max = _name_max(parent)
-    if len(target.name.encode()) > name_max:
-        return f"Cannot create {destination}: the name is longer than {name_max} bytes"
     if not os.access(parent, os.W_OK | os.X_OK):
         return f"Cannot create {destination}: {parent} is not writable"
     return None

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pexpect
 import pytest
 import yaml
-from combinations import REPO
+from combinations import QUESTIONS, REPO
 
 STARTER = str(Path(sys.executable).parent / "fastapi-starter")
 UV_BIN = str(Path(sys.executable).parent)
@@ -138,8 +139,6 @@ def test_output_to_a_pipe_is_plain_and_quiet() -> None:
 
 
 def test_no_color_is_honoured_on_a_terminal_too() -> None:
-    import pexpect
-
     child = pexpect.spawn(
         STARTER, ["new", "colourless", "--defaults", "--no-install", "--no-git"],
         env={**os.environ, "NO_COLOR": "1"}, dimensions=(24, 80), encoding="utf-8", timeout=120,
@@ -342,3 +341,87 @@ def test_printed_steps_are_shell_words() -> None:
     for step in printed_steps(result.stdout):
         assert shlex.split(step, comments=True) or step.startswith("#")
     assert REPO.is_dir()
+
+
+# ---------------------------------------------------------------- a real terminal, 80 columns
+
+
+def terminal(*args: str) -> pexpect.spawn:
+    environment = {**os.environ, "PATH": UV_BIN + os.pathsep + os.environ["PATH"]}
+    return pexpect.spawn(
+        STARTER, ["new", *args], env=environment, dimensions=(40, 80), encoding="utf-8",
+        timeout=60,
+    )  # fmt: skip
+
+
+def answer_the_rest(child: pexpect.spawn, after: str) -> str:
+    """ENTER at every question after the one named ``after``, then the summary; returns it."""
+    names = [question.name for question in QUESTIONS]
+    for question in QUESTIONS[names.index(after) + 1 :]:
+        child.expect_exact(question.help.split(" (")[0][:30])
+        child.send("\r")
+    child.expect_exact("Create the project?")
+    return str(child.before)
+
+
+def test_interactive_flow_at_80_columns() -> None:
+    child = terminal("--no-install", "--no-git")
+    child.expect_exact("Human-readable name of the project")
+    child.send("Orders\r")  # typing replaces the default ("My API")
+    child.expect_exact("Distribution name")
+    child.send("Bad Slug\r")
+    child.expect_exact(">> Use lowercase letters, digits and single hyphens,")
+    child.expect_exact("Distribution name")
+    child.send("\r")  # the default, derived from "Orders"
+    summary = answer_the_rest(child, "project_slug")
+    assert "project_slug    orders" in summary, summary
+    summary = summary[summary.index("Project in") :]
+    assert all(len(line.rstrip()) <= 80 for line in summary.splitlines()[:-1]), summary
+    child.send("\r")
+    child.expect_exact("Your project Orders is ready")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 0
+    answers = yaml.safe_load(Path("orders/.copier-answers.yml").read_text())
+    assert (answers["project_name"], answers["project_slug"]) == ("Orders", "orders")
+
+
+def pexpect_eof() -> object:
+    return pexpect.EOF
+
+
+def test_ctrl_c_at_a_prompt_keeps_the_answers_for_one_command_that_replays_them() -> None:
+    child = terminal("--no-install", "--no-git")
+    child.expect_exact("Human-readable name of the project")
+    child.send("Kept\r")
+    child.expect_exact("Distribution name")
+    child.send("\x03")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 130
+    assert list(Path.cwd().iterdir()) == []
+    printed = str(child.before)
+    assert "Aborted." in printed
+    (command,) = re.findall(r"to use them again: (fastapi-starter new .*?)\r?\n", printed)
+    words = shlex.split(command.replace("~/", str(Path.home()) + "/"))
+    assert words[:2] == ["fastapi-starter", "new"]
+    replay = terminal(*words[2:], "--no-install", "--no-git")
+    replay.expect_exact("Distribution name")  # the name is not asked again
+    replay.send("\r")
+    answer_the_rest(replay, "project_slug")
+    replay.send("\r")
+    replay.expect(pexpect_eof())
+    replay.close()
+    assert replay.exitstatus == 0
+    assert yaml.safe_load(Path("kept/.copier-answers.yml").read_text())["project_name"] == "Kept"
+
+
+def test_ctrl_c_while_the_project_is_made_leaves_nothing() -> None:
+    child = terminal("--defaults", "rushed")
+    child.expect_exact("Creating rushed")
+    time.sleep(0.3)
+    child.send("\x03")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 130, child.before
+    assert list(Path.cwd().iterdir()) == []

@@ -293,6 +293,19 @@ def test_interactive_without_destination_goes_to_the_slug(keyboard: Terminal) ->
     assert answers_of(Path("pipe-dream"))["package_name"] == "pipe_dream"
 
 
+def test_interactive_checks_the_destination_as_soon_as_the_slug_names_it(
+    keyboard: Terminal,
+) -> None:
+    Path("taken").mkdir()
+    Path("taken", "notes.txt").write_text("mine")
+    keyboard.type(keys_for(project_name="Taken" + ENTER, project_slug=ENTER + "fresh" + ENTER))
+    result = invoke("new")
+    assert result.exit_code == 0, result.output
+    assert "taken is not empty" in keyboard.screen.getvalue()
+    assert answers_of(Path("fresh"))["project_name"] == "Taken"
+    assert [p.name for p in Path("taken").iterdir()] == ["notes.txt"]
+
+
 def test_interactive_rejects_a_bad_answer_and_asks_again(keyboard: Terminal) -> None:
     keyboard.type(
         keys_for(project_slug=CLEAR_LINE + "Bad Slug" + ENTER + CLEAR_LINE + "good-slug" + ENTER)

@@ -52,14 +52,6 @@ def wrap(
     )
 
 
-def bold(text: str, stream: TextIO | None = None) -> str:
-    return f"\x1b[1m{text}\x1b[0m" if use_colour(stream or sys.stdout) else text
-
-
-def dim(text: str, stream: TextIO | None = None) -> str:
-    return f"\x1b[2m{text}\x1b[0m" if use_colour(stream or sys.stdout) else text
-
-
 def say(text: str = "", *, err: bool = False) -> None:
     stream = sys.stderr if err else sys.stdout
     print(text, file=stream, flush=True)

@@ -131,7 +131,8 @@ def test_pretend_writes_nothing_and_says_so() -> None:
     assert result.exit_code == 0, result.output
     assert "nothing written (--pretend)" in result.output
     assert "ready" not in result.output
-    assert "create " not in result.output, "the file list is for --verbose"
+    assert "  create " not in result.output, "the file list is for --verbose"
+    assert result.output.startswith("Would create ghost in ghost")
     assert not Path("ghost").exists()
 
 

@@ -112,7 +112,8 @@ class Run:
         version = template_source.format_version(answers.version)
         name = answers["project_name"]
         output.say(
-            f"Creating {name} in {finish.display_path(destination)} (fastapi-starter {version})"
+            f"{'Would create' if options.pretend else 'Creating'} {name} in "
+            f"{finish.display_path(destination)} (fastapi-starter {version})"
         )
         if not asks:  # the summary showed them
             output.say(_choices_line(answers))

@@ -3,7 +3,9 @@
 Usage: uv run python bench/cli.py [--repeat N] [--skip-green] [--compare REF] [--skip-update]
 Prints the median wall time of:
 - `fastapi-starter --help` (target: under 0.15 s, without importing copier),
-- `fastapi-starter new --defaults` into a fresh directory (target: under 0.5 s),
+- `fastapi-starter new --defaults --no-install --no-git` into a fresh directory (target: under 0.5 s),
+- new to the first 2xx: `new` with its install, migrations and first commit, then the app started
+  (uvicorn) and one request answered 2xx (target: under 10 s),
 - `copier copy --trust --defaults` of the same answers (the baseline) and the ratio,
 - from nothing to a green test run: `new`, `uv sync`, `uv run pytest` (target: under 10 s), with
   the time of each of the three steps; with `--compare REF`, also of the template at the git ref
@@ -19,11 +21,13 @@ is set: a fresh project's first test run still compiles what it imports.
 
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,7 +68,7 @@ def show_help(_: Path) -> None:
 
 
 def new_project(scratch: Path) -> None:
-    run([STARTER, "new", "project", "--defaults"], cwd=scratch)
+    run([STARTER, "new", "project", "--defaults", "--no-install", "--no-git"], cwd=scratch)
 
 
 def copier_copy(scratch: Path, ref: str | None = None) -> None:
@@ -135,6 +139,35 @@ def noop_update_times(repeat: int) -> tuple[float, float]:
         return statistics.median(times["starter"]), statistics.median(times["copier"])
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def new_to_first_2xx(scratch: Path) -> None:
+    """`new` (render, uv sync, migrations, git), then the app started and one request answered."""
+    run([STARTER, "new", "project", "--defaults", "--auth", "none"], cwd=scratch)
+    port = free_port()
+    server = subprocess.Popen(
+        [UV, "run", "--no-sync", "uvicorn", "project.main:app", "--port", str(port)],
+        cwd=scratch / "project", env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/items", timeout=5) as answer:
+                    if 200 <= answer.status < 300:
+                        return
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError("the app stopped") from None
+                time.sleep(0.05)
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def copier_imported_by_help() -> bool:
     probe = (
         "import sys\n"
@@ -170,6 +203,8 @@ def main() -> None:
         update_time, copier_update_time = noop_update_times(options.repeat)
         print(f"fastapi-starter update (no-op)  {update_time:6.2f} s  (target < 3 s)")
         print(f"copier update (no-op)           {copier_update_time:6.2f} s  (baseline)")
+    first_2xx = median_time(new_to_first_2xx, max(1, options.repeat // 2))
+    print(f"new to the first 2xx            {first_2xx:6.2f} s  (target < 10 s)")
     if not options.skip_green:
         refs = [None] if options.compare is None else [None, options.compare]
         greens = median_green_times(max(1, options.repeat // 2), refs)

@@ -15,18 +15,23 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.plain_text import PlainTextOutput
 from typer.testing import CliRunner, Result
 
-from fastapi_starter import cli, questions
+from fastapi_starter import cli, questions, template_source
 
 DOWN, ENTER, CLEAR_LINE, CTRL_C = "\x1b[B", "\r", "\x15", "\x03"
 
 
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+    """An empty working directory, and a cache (where answers are saved) beside it."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def invoke(*args: str) -> Result:
-    return CliRunner().invoke(cli.build_app(), list(args))
+    """The CLI in process; ``new`` without its install step (tests/test_new_flow.py runs it)."""
+    extra = ["--no-install"] if args[:1] == ("new",) and "--install" not in args else []
+    return CliRunner().invoke(cli.build_app(), [*args, *extra])
 
 
 def answers_of(project: Path) -> dict[str, object]:
@@ -60,10 +65,22 @@ def test_help_everywhere(args: list[str]) -> None:
     assert "Usage:" in result.output
 
 
-def test_version() -> None:
+def test_version_is_the_version_new_renders() -> None:
     result = invoke("--version")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("fastapi-starter 0.")
+    described = subprocess.run(
+        ["git", "describe", "--tags", "--always", "HEAD"], cwd=REPO, capture_output=True,
+        text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert result.output == f"fastapi-starter {template_source.format_version(described)}\n"
+
+
+@pytest.mark.parametrize(
+    ("commit", "shown"),
+    [("v1.2.0", "1.2.0"), ("v1.2.0-3-gabc1234", "1.2.0-3-gabc1234"), ("105d7fb", "105d7fb")],
+)
+def test_one_format_for_template_versions(commit: str, shown: str) -> None:
+    assert template_source.format_version(commit) == shown
 
 
 def test_help_imports_neither_copier_nor_rich() -> None:
@@ -89,7 +106,9 @@ def test_new_with_defaults_and_a_choice_option() -> None:
         "my-api",
         "my_api",
     )
-    assert "uv run pytest" in result.output, "next steps are printed"
+    assert result.output.rstrip().endswith(
+        "    cd my-api\n    uv sync\n    uv run alembic upgrade head\n    uv run fastapi dev"
+    )
 
 
 def test_data_file_then_data_then_options_take_precedence(tmp_path: Path) -> None:
@@ -107,11 +126,24 @@ def test_data_file_then_data_then_options_take_precedence(tmp_path: Path) -> Non
     assert answers["auth"] == "none"
 
 
-def test_pretend_writes_nothing() -> None:
+def test_pretend_writes_nothing_and_says_so() -> None:
     result = invoke("new", "ghost", "--defaults", "--pretend")
     assert result.exit_code == 0, result.output
-    assert "create" in result.output
+    assert "nothing written (--pretend)" in result.output
+    assert "ready" not in result.output
+    assert "  create " not in result.output, "the file list is for --verbose"
+    assert result.output.startswith("Would create ghost in ghost")
     assert not Path("ghost").exists()
+
+
+def test_verbose_lists_the_files_sorted_without_internal_paths() -> None:
+    result = invoke("new", "shown", "--defaults", "--verbose")
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[-1] for line in result.output.splitlines() if "  create " in line]
+    assert "pyproject.toml" in listed
+    assert listed == sorted(listed)
+    assert "write_env.py" not in result.output
+    assert f"Wrote {len(listed)} files." in result.output
 
 
 def test_destination_defaults_to_the_slug() -> None:
@@ -245,8 +277,9 @@ def test_interactive_flow_asks_every_question_in_order(keyboard: Terminal) -> No
 
 
 def keys_for(**typed: str) -> str:
-    """The keys for a whole session: ENTER (the default) at every prompt but those named."""
-    return "".join(typed.get(question.name, ENTER) for question in QUESTIONS)
+    """The keys for a whole session: ENTER (the default) at every prompt but those named, then
+    ENTER at the confirmation."""
+    return "".join(typed.get(question.name, ENTER) for question in QUESTIONS) + ENTER
 
 
 def after_default(question: questions.Question) -> str:
@@ -259,6 +292,19 @@ def test_interactive_without_destination_goes_to_the_slug(keyboard: Terminal) ->
     result = invoke("new")
     assert result.exit_code == 0, result.output
     assert answers_of(Path("pipe-dream"))["package_name"] == "pipe_dream"
+
+
+def test_interactive_checks_the_destination_as_soon_as_the_slug_names_it(
+    keyboard: Terminal,
+) -> None:
+    Path("taken").mkdir()
+    Path("taken", "notes.txt").write_text("mine")
+    keyboard.type(keys_for(project_name="Taken" + ENTER, project_slug=ENTER + "fresh" + ENTER))
+    result = invoke("new")
+    assert result.exit_code == 0, result.output
+    assert "taken is not empty" in keyboard.screen.getvalue()
+    assert answers_of(Path("fresh"))["project_name"] == "Taken"
+    assert [p.name for p in Path("taken").iterdir()] == ["notes.txt"]
 
 
 def test_interactive_rejects_a_bad_answer_and_asks_again(keyboard: Terminal) -> None:
@@ -281,7 +327,7 @@ def test_ctrl_c_at_a_prompt_aborts_cleanly(keyboard: Terminal) -> None:
 
 def test_same_files_as_plain_copier_copy(tmp_path: Path) -> None:
     data = ["-d", "project_name=Same", "-d", "auth=none"]
-    via_cli = invoke("new", "cli-out", "--defaults", *data)
+    via_cli = invoke("new", "cli-out", "--defaults", "--no-git", *data)
     assert via_cli.exit_code == 0, via_cli.output
     subprocess.run(
         [sys.executable, "-m", "copier", "copy", "--trust", "--vcs-ref", "HEAD", "--defaults", *data,
@@ -312,7 +358,11 @@ def test_ctrl_c_while_rendering_removes_the_half_written_directory(
 ) -> None:
     import copier
 
-    def interrupted_copy(*, dst_path: Path, **_: object) -> None:
+    real_copy = copier.run_copy
+
+    def interrupted_copy(*, dst_path: Path, pretend: bool = False, **kwargs: object) -> object:
+        if pretend:  # the questions
+            return real_copy(dst_path=dst_path, pretend=pretend, **kwargs)
         Path(dst_path, "src").mkdir(parents=True)
         Path(dst_path, "src", "half.py").write_text("x = ")
         raise KeyboardInterrupt

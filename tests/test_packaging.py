@@ -38,7 +38,8 @@ def test_installed_wheel_renders_the_same_project(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     env["HOME"] = str(tmp_path / "home")  # the wheel installs its template bundle under HOME
     subprocess.run(
-        [str(venv / "bin" / "fastapi-starter"), "new", "from-wheel", "--defaults"],
+        [str(venv / "bin" / "fastapi-starter"), "new", "from-wheel", "--defaults",
+         "--no-install", "--no-git"],
         cwd=away, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     answers = (away / "from-wheel" / ".copier-answers.yml").read_text()
@@ -48,7 +49,7 @@ def test_installed_wheel_renders_the_same_project(tmp_path: Path) -> None:
 
     subprocess.run(
         [sys.executable, "-m", "fastapi_starter", "new", "from-checkout", "--defaults",
-         "-d", "project_name=from-wheel"],
+         "--no-install", "--no-git", "-d", "project_name=from-wheel"],
         cwd=away, check=True, capture_output=True, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert rendered_files(away / "from-wheel") == rendered_files(away / "from-checkout")

@@ -57,3 +57,19 @@ def test_invalid_yaml_is_a_clear_error(tmp_path: Path) -> None:
     copier_yml.write_text("color: [red\n")
     with pytest.raises(StarterError, match="Cannot read the template's questions"):
         questions.load(copier_yml)
+
+
+def test_the_slug_folding_agrees_with_unicode_decomposition() -> None:
+    import unicodedata
+
+    (folding,) = [
+        q.default for q in questions.load(REPO / "copier.yml") if q.name == "ascii_folding"
+    ]
+    folded = {char: plain for plain, accented in folding.items() for char in accented}
+    for code in range(0xC0, 0x180):  # Latin-1 Supplement and Latin Extended-A
+        char = chr(code)
+        decomposed = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        if char == char.lower() and decomposed and decomposed != char:
+            assert folded.get(char) == decomposed.lower(), char
+    # Letters without a decomposition are spelled as their languages spell them in ASCII.
+    assert {folded[char] for char in "ßæœøłđþ"} == {"ss", "ae", "oe", "o", "l", "d", "th"}

@@ -11,7 +11,7 @@ import click
 import typer
 
 from fastapi_starter import answers, questions, template_source
-from fastapi_starter.errors import StarterError
+from fastapi_starter.errors import StarterError, os_error_message
 
 
 def _error_boundary(command: Callable[..., None]) -> Callable[..., None]:
@@ -23,6 +23,9 @@ def _error_boundary(command: Callable[..., None]) -> Callable[..., None]:
             command(*args, **kwargs)
         except StarterError as error:
             typer.echo(f"Error: {error}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as error:  # one line for every OS failure (disk full, permissions, ...)
+            typer.echo(f"Error: {os_error_message(error)}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("\nAborted.", err=True)
@@ -37,10 +40,13 @@ def _stdin_is_terminal() -> bool:
 
 def _show_version(value: bool) -> None:
     if value:
-        from importlib.metadata import version  # only here: it slows --help
-
-        typer.echo(f"fastapi-starter {version('fastapi-starter')}")
+        typer.echo(f"fastapi-starter {_version()}")
         raise typer.Exit()
+
+
+def _version() -> str:
+    """The one version string: the template version ``new`` renders (``template_source``)."""
+    return template_source.format_version(template_source.locate().version())
 
 
 def _root(
@@ -122,6 +128,14 @@ def _with_choice_options(
     return with_choices
 
 
+def _confirm(summary: list[str]) -> bool:
+    import questionary
+
+    typer.echo("\n".join(summary))
+    answer: bool = questionary.confirm("Create the project?", default=True, qmark="?").unsafe_ask()
+    return answer
+
+
 def new(
     dest: Annotated[
         Path | None,
@@ -131,7 +145,10 @@ def new(
         ),
     ] = None,
     defaults: Annotated[
-        bool, typer.Option("--defaults", help="Take the default of every question not answered.")
+        bool,
+        typer.Option(
+            "--defaults", "-y", "--yes", help="Take the default of every question not answered."
+        ),
     ] = False,
     data: Annotated[
         list[str] | None,
@@ -143,7 +160,8 @@ def new(
             "--data-file",
             exists=True,
             dir_okay=False,
-            help="YAML file of answers; -d and the options below take precedence.",
+            help="YAML file of answers (a project's .copier-answers.yml too); -d and the options "
+            "below take precedence.",
         ),
     ] = None,
     pretend: Annotated[
@@ -152,6 +170,19 @@ def new(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Render into a non-empty directory.")
     ] = False,
+    git: Annotated[
+        bool, typer.Option("--git/--no-git", help="Make a git repository with a first commit.")
+    ] = True,
+    install: Annotated[
+        bool,
+        typer.Option(
+            "--install/--no-install",
+            help="Run uv sync (and, for SQLite, apply the migrations).",
+        ),
+    ] = True,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every file written.")
+    ] = False,
     vcs_ref: Annotated[
         str | None,
         typer.Option("--vcs-ref", help="Git ref of the template to render (git templates only)."),
@@ -159,25 +190,27 @@ def new(
     *,
     choice_answers: dict[str, Any],
 ) -> None:
-    """Create a new project. Asks each question of the template unless answered or --defaults."""
-    from fastapi_starter.generate import create_project
+    """Create a new project. Asks each question of the template unless answered or --defaults.
 
-    source = template_source.locate()
-    given = {
-        **(answers.read_file(data_file) if data_file else {}),
-        **answers.parse_pairs(data or []),
-        **choice_answers,
-    }
-    answers.check_names(given, questions.load(source.copier_yml))
-    create_project(
-        dest,
-        answers=given,
+    Then installs it (uv sync), applies its migrations (SQLite), commits it to a new git
+    repository and prints the next steps.
+    """
+    from fastapi_starter import new as creating
+
+    interactive = _stdin_is_terminal()
+    options = creating.Options(
+        destination=dest,
+        given=creating.given_answers(data_file, data or [], choice_answers),
         use_defaults=defaults,
         pretend=pretend,
         overwrite=overwrite,
         vcs_ref=vcs_ref,
-        interactive=_stdin_is_terminal(),
+        interactive=interactive,
+        git=git,
+        install=install,
+        verbose=verbose,
     )
+    creating.run(options, confirm=_confirm if interactive else None)
 
 
 def matrix(
@@ -368,7 +401,7 @@ def build_app() -> typer.Typer:
     asked = questions.asked(questions.load(template_source.locate().copier_yml))
     app = typer.Typer(
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         # Plain Click help: rendering it with rich costs ~0.3 s of imports on every --help.
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
@@ -378,7 +411,8 @@ def build_app() -> typer.Typer:
     command = _error_boundary(_with_choice_options(new, asked))
     app.command("new", epilog=_questions_epilog(asked))(command)
     app.command("update")(_error_boundary(update))
-    app.command("matrix")(_error_boundary(matrix))
+    # Template CI tooling, not for users: out of --help (the generator's tests and CI call it).
+    app.command("matrix", hidden=True)(_error_boundary(matrix))
     return app
 
 

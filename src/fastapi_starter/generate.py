@@ -1,15 +1,43 @@
-"""Render a new project: one typed function around ``copier.run_copy``."""
+"""Render a new project: typed functions around ``copier.run_copy``.
 
+``ask`` collects every answer (Copier asks, writing nothing), ``render`` writes the project from them.
+"""
+
+import contextlib
+import io
+import os
+import re
 import shutil
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi_starter import questions, template_source
-from fastapi_starter.errors import StarterError
+from fastapi_starter.errors import StarterError, os_error_message
 
 NO_TERMINAL = "No terminal to ask the questions on: pass --defaults and/or --data KEY=VALUE"
+
+
+@dataclass(frozen=True)
+class Answers:
+    asked: dict[str, Any]
+    """Every question of copier.yml that is asked, with its answer (what the answers file keeps)."""
+    computed: dict[str, Any]
+    """The values copier.yml derives from them (``when: false``), e.g. ``migrate_command``."""
+    version: str
+    """The template version they were given against (Copier's ``_commit``), for display."""
+
+    def __getitem__(self, name: str) -> Any:
+        return self.asked[name] if name in self.asked else self.computed[name]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    destination: Path
+    files: list[str]
+    """The paths Copier created (or would create, with ``pretend``), sorted."""
 
 
 def _check_answerable(source: template_source.TemplateSource, answers: Mapping[str, Any]) -> None:
@@ -27,13 +55,46 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and next(path.iterdir(), None) is None
 
 
-def _check_destination(destination: Path, *, overwrite: bool) -> None:
+def destination_problem(destination: Path, *, overwrite: bool) -> str | None:
+    """Why a project cannot be written to ``destination``, or None; checked before any question."""
+    try:
+        return _destination_problem(destination, overwrite=overwrite)
+    except OSError as error:
+        return f"Cannot create {destination}: {os_error_message(error)}"
+
+
+def _destination_problem(destination: Path, *, overwrite: bool) -> str | None:
+    target = Path.cwd() / destination
+    parent = target.parent
+    name_max = _name_max(parent if parent.is_dir() else Path.cwd())
+    if any(len(part.encode()) > name_max for part in target.parts):
+        return f"Cannot create {destination}: a name in it is longer than {name_max} bytes"
     if destination.exists() and not destination.is_dir():
-        raise StarterError(f"{destination} exists and is not a directory")
-    if destination.exists() and not _is_empty_dir(destination) and not overwrite:
-        raise StarterError(
-            f"{destination} is not empty; choose a new directory or pass --overwrite"
-        )
+        return f"{destination} exists and is not a directory"
+    if destination.is_dir():
+        if not overwrite and not _is_empty_dir(destination):
+            return f"{destination} is not empty; choose a new directory or pass --overwrite"
+        if not os.access(destination, os.W_OK | os.X_OK):
+            return f"Cannot write to {destination}: permission denied"
+        return None
+    if not parent.is_dir():
+        return f"Cannot create {destination}: {parent} is not an existing directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"Cannot create {destination}: {parent} is not writable"
+    return None
+
+
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def check_destination(destination: Path, *, overwrite: bool) -> None:
+    problem = destination_problem(destination, overwrite=overwrite)
+    if problem:
+        raise StarterError(problem)
 
 
 def _remove_what_was_written(destination: Path, *, existed: bool) -> None:
@@ -41,11 +102,12 @@ def _remove_what_was_written(destination: Path, *, existed: bool) -> None:
     if not existed:
         shutil.rmtree(destination, ignore_errors=True)
         return
-    for child in destination.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        for child in destination.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
 
 
 def _run_copy(destination: Path, **kwargs: Any) -> Any:
@@ -62,73 +124,124 @@ def _run_copy(destination: Path, **kwargs: Any) -> Any:
         raise  # Copier's CopierAnswersInterrupt is a CopierError too: let it reach the CLI as Ctrl-C.
     except InteractiveSessionError as error:
         raise StarterError(NO_TERMINAL) from error
+    except OSError as error:
+        raise StarterError(os_error_message(error)) from error
     except (CopierError, ValueError) as error:
         raise StarterError(str(error).strip().splitlines()[-1]) from error
 
 
-def _ask_all(
-    *, answers: Mapping[str, Any], use_defaults: bool, vcs_ref: str | None
-) -> dict[str, Any]:
-    """Ask every question without writing anything, to learn where the project goes."""
-    source = template_source.locate()
-    names = [question.name for question in questions.asked(questions.load(source.copier_yml))]
-    worker = _run_copy(
-        Path.cwd() / ".fastapi-starter-pretend",
-        src_path=source.prepare(),
-        data=dict(answers),
-        defaults=use_defaults,
-        pretend=True,
-        quiet=True,
-        vcs_ref=source.ref(vcs_ref),
-    )
-    return {name: worker.answers.combined[name] for name in names}
-
-
-def create_project(
+def ask(
     destination: Path | None,
     *,
-    answers: Mapping[str, Any],
+    given: Mapping[str, Any],
     use_defaults: bool,
-    pretend: bool = False,
+    interactive: bool,
     overwrite: bool = False,
     vcs_ref: str | None = None,
-    interactive: bool = True,
-) -> Path:
-    """Render the template into ``destination`` (default: ``./<project_slug>``) and return it.
+    recorded: dict[str, Any] | None = None,
+) -> Answers:
+    """Every answer: those ``given``, the defaults (``use_defaults``), the rest asked on the terminal.
 
-    A directory this call creates is removed again if rendering fails or is interrupted.
-    Without ``interactive`` (no terminal), questions are never asked.
+    Nothing is written. Without ``destination`` the project goes to ``./<project_slug>``, checked as
+    soon as the slug is answered. ``recorded`` receives each typed answer as it is given.
     """
-    source = template_source.locate()
-    ref = source.ref(vcs_ref)
-    if not interactive and not use_defaults:
-        _check_answerable(source, answers)
-        use_defaults = True
-    user_defaults: dict[str, Any] = {}
-    if destination is None:
-        asked = _ask_all(answers=answers, use_defaults=use_defaults, vcs_ref=vcs_ref)
-        destination = Path(str(asked["project_slug"]))
-        answers = {**asked, **answers}
-        use_defaults = True
-    else:
-        user_defaults["project_name"] = destination.resolve().name
-    _check_destination(destination, overwrite=overwrite)
+    from fastapi_starter import prompts
 
+    source = template_source.locate()
+    names = [question.name for question in questions.asked(questions.load(source.copier_yml))]
+    if not interactive and not use_defaults:
+        _check_answerable(source, given)
+        use_defaults = True
+    user_defaults = {} if destination is None else {"project_name": destination.resolve().name}
+
+    def slug_is_free(slug: Any) -> str | None:
+        return destination_problem(Path(str(slug)), overwrite=overwrite)
+
+    checks = {"project_slug": slug_is_free} if destination is None else {}
+    with prompts.asking(checks) as typed:
+        try:
+            worker = _run_copy(
+                destination or Path.cwd(),
+                src_path=source.prepare(),
+                data=dict(given),
+                user_defaults=user_defaults,
+                defaults=use_defaults,
+                pretend=True,
+                quiet=True,
+                vcs_ref=source.ref(vcs_ref),
+            )
+        finally:
+            if recorded is not None:
+                recorded.update(typed)
+    combined = dict(worker.answers.combined)
+    return Answers(
+        asked={name: combined[name] for name in names if name in combined},
+        computed={k: v for k, v in combined.items() if k not in names and not k.startswith("_")},
+        version=str(worker.template.commit or ""),
+    )
+
+
+_ACTION = re.compile(r"^\s*(create|overwrite|identical|conflict|skip)\s+(\S.*)$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _created_files(copier_output: str) -> list[str]:
+    """The paths of Copier's ``create``/``overwrite`` lines, without colour, sorted."""
+    files = []
+    for line in _ANSI.sub("", copier_output).splitlines():
+        match = _ACTION.match(line)
+        if match and match[1] in {"create", "overwrite"} and not match[2].endswith("/"):
+            files.append(match[2].strip())
+    return sorted(files)
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[io.StringIO]:
+    """Copier's own output (its file list, a task's command line), kept from the terminal."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        yield buffer
+
+
+def render(
+    destination: Path,
+    answers: Answers,
+    *,
+    overwrite: bool = False,
+    pretend: bool = False,
+    vcs_ref: str | None = None,
+) -> Rendered:
+    """Write the project into ``destination`` (checked first); nothing is left if this fails.
+
+    A directory this call creates is removed again if rendering fails or is interrupted; one that
+    was empty is emptied again.
+    """
+    check_destination(destination, overwrite=overwrite)
+    source = template_source.locate()
     existed = destination.exists()
     was_empty = _is_empty_dir(destination)
     try:
-        _run_copy(
-            destination,
-            src_path=source.prepare(),
-            data=dict(answers),
-            user_defaults=user_defaults,
-            defaults=use_defaults,
-            overwrite=overwrite,
-            pretend=pretend,
-            vcs_ref=ref,
-        )
+        with _captured() as copier_output:
+            _run_copy(
+                destination,
+                src_path=source.prepare(),
+                data=dict(answers.asked),
+                defaults=True,
+                overwrite=overwrite,
+                pretend=pretend,
+                quiet=False,
+                vcs_ref=source.ref(vcs_ref),
+            )
     except BaseException:
         if not pretend and (not existed or was_empty):
             _remove_what_was_written(destination, existed=existed)
         raise
-    return destination
+    files = _created_files(copier_output.getvalue())
+    if not pretend:  # Copier lists the folders it makes too
+        files = [name for name in files if not (destination / name).is_dir()]
+    return Rendered(destination, files)
+
+
+def remove(destination: Path, *, existed: bool) -> None:
+    """Remove a project this run created (``existed``: the directory was there, empty, before)."""
+    _remove_what_was_written(destination, existed=existed)

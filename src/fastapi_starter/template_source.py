@@ -14,6 +14,7 @@
 """
 
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,51 @@ class TemplateSource:
                     f"Cannot install the template into {installed}: {error}"
                 ) from error
         return BUNDLE_HOME
+
+    def version(self) -> str:
+        """The template version a new project records (Copier's ``_commit``), for display.
+
+        A checkout: ``git describe --tags --always`` of HEAD, as Copier computes it. A bundle: its
+        highest tag, which Copier renders by default. Without git: the package's version.
+        """
+        if self.bundle is not None:
+            tags = _git("ls-remote", "--tags", "--refs", str(self.bundle), cwd=self.path)
+            names = [line.rpartition("refs/tags/")[2] for line in tags.splitlines()]
+            return max(names, key=_version_key) if names else ""
+        if self.default_ref is not None:
+            return _git("describe", "--tags", "--always", self.default_ref, cwd=self.path).strip()
+        from importlib.metadata import version
+
+        return version("fastapi-starter")
+
+
+def _git(*args: str, cwd: Path) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _version_key(tag: str) -> tuple[int, object]:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (1, Version(tag))
+    except InvalidVersion:
+        return (0, tag)
+
+
+def format_version(commit: str | None) -> str:
+    """The one way a template version is shown (``--version``, ``new``, ``update``).
+
+    ``commit`` is what Copier records as ``_commit``: a tag (``v1.2.0``), a tag and what follows it
+    (``v1.2.0-3-gabc1234``) or, without tags, a commit (``105d7fb``). Shown without the tag's ``v``.
+    """
+    if not commit:
+        return "unknown version"
+    return commit[1:] if commit[:1] == "v" and commit[1:2].isdigit() else commit
 
 
 def _is_template(path: Path) -> bool:

@@ -37,5 +37,6 @@ async def test_the_recorder_sees_every_statement(
 ) -> None:
     with record_statements() as statements:
         await client.get("/health/ready")
-    assert len(statements) == 1, statements
+    # The database answers; then its tables say whether it is behind the migrations.
+    assert statements, "the recorder saw nothing"
     assert statements[0].startswith("SELECT 1"), statements

@@ -1,0 +1,87 @@
+"""What the command line prints: plain text, colour and spinners only on a terminal.
+
+Colour and progress go to a terminal only, and never when ``NO_COLOR`` is set (https://no-color.org);
+pipes and files get plain lines.
+"""
+
+import itertools
+import os
+import shutil
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+WIDTH_LIMIT = 100
+"""Text is wrapped to the terminal, but never wider than this, for legibility."""
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def use_colour(stream: TextIO) -> bool:
+    return is_terminal(stream) and not os.environ.get("NO_COLOR")
+
+
+def width() -> int:
+    return min(shutil.get_terminal_size((80, 24)).columns, WIDTH_LIMIT)
+
+
+def wrap(
+    text: str, *, indent: str = "", first_indent: str | None = None, columns: int | None = None
+) -> str:
+    """``text`` wrapped to ``columns`` (default: the terminal's width), each line on its own."""
+    first = indent if first_indent is None else first_indent
+    columns = min(columns, WIDTH_LIMIT) if columns else width()
+    return "\n".join(
+        textwrap.fill(
+            line,
+            width=max(columns - 1, 20),
+            initial_indent=first if number == 0 else indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        for number, line in enumerate(text.splitlines() or [""])
+    )
+
+
+def say(text: str = "", *, err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    print(text, file=stream, flush=True)
+
+
+_FRAMES = "|/-\\"
+
+
+@contextmanager
+def progress(message: str, *, stream: TextIO | None = None) -> Iterator[None]:
+    """A spinner after ``message`` on a terminal while the block runs; nothing elsewhere."""
+    out = stream or sys.stderr
+    if not is_terminal(out):
+        yield
+        return
+    stop = threading.Event()
+
+    def spin() -> None:
+        for frame in itertools.cycle(_FRAMES):
+            out.write(f"\r{message} {frame}")
+            out.flush()
+            if stop.wait(0.1):
+                break
+        out.write("\r\x1b[2K")  # clear the line: the caller reports the outcome
+        out.flush()
+
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        spinner.join()

@@ -7,7 +7,6 @@ from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 
 from fastapi_starter import answers, questions, template_source
@@ -282,7 +281,7 @@ def _confirm_loss(risks: Any) -> bool:
         _echo_wrapped(_sentence(risks.migration_advice()), indent="  ")
     try:
         return typer.confirm("Go on (git keeps your version in the last commit)?", default=False)
-    except click.exceptions.Abort:  # Ctrl-C or end of input at the prompt
+    except typer.Abort:  # Ctrl-C or end of input at the prompt
         raise KeyboardInterrupt from None
 
 

@@ -402,7 +402,7 @@ def test_ctrl_c_at_a_prompt_keeps_the_answers_for_one_command_that_replays_them(
     assert list(Path.cwd().iterdir()) == []
     printed = str(child.before)
     assert "Aborted." in printed
-    (command,) = re.findall(r"to use them again: (fastapi-starter new .*?)\r?\n", printed)
+    (command,) = re.findall(r"to use them again:\r?\n    (fastapi-starter new .*?)\r?\n", printed)
     words = shlex.split(command.replace("~/", str(Path.home()) + "/"))
     assert words[:2] == ["fastapi-starter", "new"]
     replay = terminal(*words[2:], "--no-install", "--no-git")

@@ -9,6 +9,7 @@ import os
 import pathlib
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -213,8 +214,10 @@ def test_a_project_inside_another_repository_is_its_own_repository() -> None:
 
 
 def test_without_uv_the_project_is_kept_and_the_steps_say_how_to_finish() -> None:
-    git = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout
-    result = starter("new", "no-uv", "--defaults", env={"PATH": str(Path(git).parent)})
+    folders = os.environ["PATH"].split(os.pathsep)
+    without_uv = os.pathsep.join(folder for folder in folders if not Path(folder, "uv").exists())
+    assert shutil.which("uv", path=without_uv) is None
+    result = starter("new", "no-uv", "--defaults", env={"PATH": without_uv})
     assert result.returncode == 0, result.stderr
     assert "Warning: uv sync failed: uv is not installed" in result.stderr
     assert "    uv sync\n    uv run alembic upgrade head\n    uv run fastapi dev" in result.stdout
@@ -402,7 +405,7 @@ def test_ctrl_c_at_a_prompt_keeps_the_answers_for_one_command_that_replays_them(
     assert list(Path.cwd().iterdir()) == []
     printed = str(child.before)
     assert "Aborted." in printed
-    (command,) = re.findall(r"to use them again: (fastapi-starter new .*?)\r?\n", printed)
+    (command,) = re.findall(r"to use them again:\r?\n    (fastapi-starter new .*?)\r?\n", printed)
     words = shlex.split(command.replace("~/", str(Path.home()) + "/"))
     assert words[:2] == ["fastapi-starter", "new"]
     replay = terminal(*words[2:], "--no-install", "--no-git")

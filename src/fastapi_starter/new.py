@@ -89,7 +89,7 @@ class Run:
             saved = answer_files.save_for_replay(known)
         except OSError:
             return None
-        return f"Your answers are saved; to use them again: {_replay_command(self.options, saved)}"
+        return f"Your answers are saved; to use them again:\n    {_replay_command(self.options, saved)}"
 
     def __call__(self) -> None:
         options = self.options

@@ -39,15 +39,23 @@ asyncio.run(main(*sys.argv[1:]))
 """
 
 
-def latencies(base_url: str, headers: dict[str, str], seconds: float) -> list[float]:
+def latencies(base_url: str, headers: dict[str, str], seconds: float) -> tuple[list[float], int]:
+    """The latencies of the answered requests, and how many were not answered 200."""
     with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
-        timings = []
+        timings, failures = [], 0
         until = time.monotonic() + seconds
         while time.monotonic() < until:
             start = time.perf_counter()
-            client.get("/items").raise_for_status()
-            timings.append(time.perf_counter() - start)
-    return timings
+            try:
+                answered = client.get("/items").status_code == 200
+            except httpx.TransportError:  # the server is gone (e.g. out of memory)
+                answered = False
+                time.sleep(0.1)
+            if answered:
+                timings.append(time.perf_counter() - start)
+            else:
+                failures += 1
+    return timings, failures
 
 
 @contextmanager
@@ -70,7 +78,10 @@ def percentile(timings: list[float], fraction: float) -> float:
 
 def peak_memory(pid: int, stop: threading.Event, peaks: list[float]) -> None:
     while not stop.is_set():
-        peaks.append(served.resident_memory_mib(pid))
+        try:
+            peaks.append(served.resident_memory_mib(pid))
+        except FileNotFoundError:  # the server is gone
+            return
         time.sleep(0.1)
 
 
@@ -92,13 +103,21 @@ def measure(project: served.Project, concurrency: str, options: argparse.Namespa
             loaded = latencies(url, headers, options.seconds)
         stop.set()
         watcher.join()
-    for label, timings in [("no flood", quiet), (f"{options.flooders} flooding", loaded)]:
+    for label, (timings, failures) in [
+        ("no flood", quiet),
+        (f"{options.flooders} flooding", loaded),
+    ]:
+        figures = "no request answered"
+        if timings:
+            figures = (
+                f"p50 {statistics.median(timings) * 1000:7.1f} ms, "
+                f"p99 {percentile(timings, 0.99):7.1f} ms"
+            )
         print(
-            f"hashing concurrency {concurrency:>3}, {label:>12}: GET /items p50 "
-            f"{statistics.median(timings) * 1000:7.1f} ms, p99 {percentile(timings, 0.99):7.1f} ms "
-            f"({len(timings)} requests)"
+            f"hashing concurrency {concurrency:>3}, {label:>12}: GET /items {figures} "
+            f"({len(timings)} answered 200, {failures} not)"
         )
-    print(f"  peak server memory during the flood: {max(peaks):.0f} MiB")
+    print(f"  peak server memory during the flood: {max(peaks, default=0):.0f} MiB")
 
 
 def main() -> None:

@@ -38,5 +38,6 @@ def test_fuzzing_finds_no_server_error(
     python = combination.data["python_version"]
     env = {"UV_PROJECT_ENVIRONMENT": str(tmp_path_factory.getbasetemp() / f"fuzz-venv-{python}")}
     run(["uv", "sync", "--quiet"], cwd=project, env=env)
+    # Schemathesis exits non-zero on any failed check, which fails `run`.
     output = run(["bash", "scripts/fuzz.sh", FUZZ_SECONDS], cwd=project, env=env, timeout=300)
-    assert " passed" in output and "failed" not in output.split("SUMMARY")[-1], output
+    assert " generated, " in output and " passed" in output, output

@@ -247,7 +247,10 @@ def test_ci_is_pinned_and_least_privilege(combination: Combination, project: Pat
     workflow = load(project, ".github/workflows/ci.yml")
     assert workflow["permissions"] == {"contents": "read"}
     test = workflow["jobs"]["test"]
-    assert ("services" in test) == (combination.data["database"] != "sqlite")
+    services = test.get("services", {})
+    assert ("db" in services) == (combination.data["database"] != "sqlite")
+    assert ("redis" in services) == (combination.data["auth"] in {"jwt", "api_key"})
+    assert workflow["jobs"]["fuzz"]["steps"][-1]["run"].startswith("bash scripts/fuzz.sh")
     dependabot = load(project, ".github/dependabot.yml")
     ecosystems = {update["package-ecosystem"] for update in dependabot["updates"]}
     assert {"uv", "github-actions"} <= ecosystems
@@ -256,10 +259,14 @@ def test_ci_is_pinned_and_least_privilege(combination: Combination, project: Pat
 
 @only(ci="gitlab")
 def test_gitlab_ci_uses_a_database_service(combination: Combination, project: Path) -> None:
-    test = load(project, ".gitlab-ci.yml")["test"]
-    assert ("services" in test) == (combination.data["database"] != "sqlite")
-    if "services" in test:
+    pipeline = load(project, ".gitlab-ci.yml")
+    test = pipeline["test"]
+    aliases = {service["alias"] for service in test.get("services", [])}
+    assert ("db" in aliases) == (combination.data["database"] != "sqlite")
+    assert ("redis" in aliases) == (combination.data["auth"] in {"jwt", "api_key"})
+    if "db" in aliases:
         assert test["variables"]["TEST_DATABASE_URL"].startswith(combination.data["database"])
+    assert pipeline["fuzz"]["script"][-1].startswith("bash scripts/fuzz.sh")
 
 
 @only(pre_commit="true")
@@ -391,6 +398,10 @@ def test_ci_commands_run(ci: str, render: Render, tmp_path: Path) -> None:
             continue
         if tuple(command) in ran and not env:
             continue  # each job repeats `uv sync --locked`
+        # GitLab's services by their aliases are this machine's; the fuzz tier fuzzes for longer.
+        env = {name: value.replace("//redis:", "//127.0.0.1:") for name, value in env.items()}
+        if command[:2] == ["bash", "scripts/fuzz.sh"]:
+            command = [*command[:2], "10"]
         run(with_env(env, command), cwd=project)
         ran.add(tuple(command))
     assert {("uv", "run", "pytest", "--cov"), ("uv", "run", "mypy")} <= ran

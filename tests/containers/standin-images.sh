@@ -65,7 +65,9 @@ else
   log "building $base (debootstrap --variant=minbase bookworm)"
   root=$cache/debian-root
   rm -rf "$root"
-  debootstrap --variant=minbase --include="$packages" bookworm "$root" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
+  # The Debian mirror apt uses on this machine (debootstrap's own default if none is found).
+  mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1 || true)
+  debootstrap --variant=minbase --include="$packages" bookworm "$root" ${mirror:+"$mirror"} >"$cache/debootstrap.log" 2>&1 ||
     { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
   cp "$ca_bundle" "$root/etc/ssl/certs/ca-certificates.crt"
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*

@@ -4,6 +4,7 @@ answer matches the OpenAPI schema. What the generated CI's fuzz job runs, shorte
 
 import os
 import shutil
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,12 @@ COMBINATIONS = list(
 )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
 def test_fuzzing_finds_no_server_error(
     combination: Combination,
@@ -36,7 +43,11 @@ def test_fuzzing_finds_no_server_error(
 ) -> None:
     project = Path(shutil.copytree(render(combination), tmp_path / "project"))
     python = combination.data["python_version"]
-    env = {"UV_PROJECT_ENVIRONMENT": str(tmp_path_factory.getbasetemp() / f"fuzz-venv-{python}")}
+    env = {
+        "UV_PROJECT_ENVIRONMENT": str(tmp_path_factory.getbasetemp() / f"fuzz-venv-{python}"),
+        # A port of its own: xdist's workers fuzz at the same time.
+        "FUZZ_PORT": str(free_port()),
+    }
     run(["uv", "sync", "--quiet"], cwd=project, env=env)
     # Schemathesis exits non-zero on any failed check, which fails `run`.
     output = run(["bash", "scripts/fuzz.sh", FUZZ_SECONDS], cwd=project, env=env, timeout=300)

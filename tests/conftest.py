@@ -1,5 +1,6 @@
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -67,6 +68,13 @@ def run(
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, f"{' '.join(command)} failed in {cwd}:\n{output}"
     return output
+
+
+def free_port() -> int:
+    """A port on loopback that nothing listens on now: for a server that a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

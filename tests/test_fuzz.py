@@ -4,12 +4,11 @@ answer matches the OpenAPI schema. What the generated CI's fuzz job runs, shorte
 
 import os
 import shutil
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run, tier_combinations
+from conftest import free_port, run, tier_combinations
 
 from fastapi_starter.matrix import Combination
 
@@ -26,12 +25,6 @@ COMBINATIONS = list(
         if combination.data["database"] == "sqlite" and combination.data["orm"] == "sqlalchemy"
     }.values()
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])

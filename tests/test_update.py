@@ -856,7 +856,7 @@ def test_project_from_installed_package_updates_offline(tmp_path: Path) -> None:
                               capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)  # fmt: skip
 
     install(V1)
-    created = starter("new", "project", "--defaults")
+    created = starter("new", "project", "--defaults", "--no-git", "--no-install")
     assert created.returncode == 0, created.stderr
     project = tmp_path / "project"
     answers = answers_of(project)

@@ -19,13 +19,16 @@ import argparse
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+import httpx
 import machine
 import served
 
@@ -36,12 +39,12 @@ wrk.method = "POST"
 wrk.body = '{"title": "Bench", "description": "Written by bench/app.py"}'
 wrk.headers["Content-Type"] = "application/json"
 """
-# (label, method and path, baseline, target ratio)
+# (label, method and path)
 ENDPOINTS = [
-    ("GET /health/live", "/health/live", "memory", 0.8),
-    ("GET /items/{id}", "/items/{id}", "select1", 0.5),
-    ("GET /items?limit=50", "/items?limit=50", "select1", 0.25),
-    ("POST /items", "POST /items", "select1", None),
+    ("GET /health/live", "/health/live"),
+    ("GET /items/{id}", "/items/{id}"),
+    ("GET /items?limit=50", "/items?limit=50"),
+    ("POST /items", "POST /items"),
 ]
 
 
@@ -72,13 +75,6 @@ def median_figures(runs: list[Figures]) -> Figures:
         statistics.median(run.p99_ms for run in runs),
         sum(run.failed for run in runs),
     )
-
-
-def ratio_column(ratios: list[float], target: float) -> str:
-    median = statistics.median(ratios)
-    verdict = "met" if median >= target else "MISSED"
-    spread = f" ({min(ratios):.2f}-{max(ratios):.2f})" if len(ratios) > 1 else ""
-    return f"  {median:5.2f}x baseline{spread}, target {target}x: {verdict}"
 
 
 def wrk(
@@ -132,66 +128,149 @@ def parse_wrk(output: str) -> Figures:
     )
 
 
+@dataclass(frozen=True)
+class Target:
+    """A server under load: its URL, the headers of its requests, and the item id they read."""
+
+    url: str
+    headers: dict[str, str]
+    item_id: int = 0
+
+    def load(
+        self, path: str, options: argparse.Namespace, script: str = "", duration: int = 0
+    ) -> Figures:
+        path = path.removeprefix("POST ").replace("{id}", str(self.item_id))
+        load = {"duration": duration or options.duration, "connections": options.connections}
+        return wrk(self.url + path, headers=self.headers, script=script, **load)
+
+
 @contextmanager
-def baseline(project: served.Project, app: str) -> Iterator[str]:
+def baseline(project: served.Project, app: str, **env: str) -> Iterator[str]:
+    """A baseline app (bench/baselines.py) served by the project's own `serve` command."""
     port = served.free_port()
-    command = [str(project.python), "-m", "uvicorn", f"baselines:{app}", "--app-dir", str(BENCH)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-server-header"]
-    env = served.environment(project)
-    probe = "/health/live" if app == "memory" else "/select1"
-    with served.serving(command, BENCH, env, port, probe):
+    command = served.production_command(project, port)
+    options = command[command.index("serve") + 1 :]
+    command = [str(project.python), str(BENCH / "serve_like.py"), project.package, app, *options]
+    environment = served.environment(project, BENCH_PACKAGE=project.package, **env)
+    probe = {"memory": "/health/live", "select1": "/select1"}.get(app.split(":")[1], "/items")
+    with served.serving(command, project.path, environment, port, probe):
         yield f"http://127.0.0.1:{port}"
 
 
-BASELINE_PATHS = {"memory": "/health/live", "select1": "/select1"}
+@contextmanager
+def seeded(project: served.Project) -> Iterator[tuple[subprocess.Popen[str], Target]]:
+    """The project served, with a principal and 100 items of its own."""
+    with served.serve(project) as (server, url):
+        headers = served.auth_headers(project, url)
+        item_id = served.seed_items(url, headers, count=100)[0]
+        yield server, Target(url, headers, item_id)
 
 
-def paired_loads(
-    load: Callable[[], Figures], load_baseline: Callable[[], Figures], rounds: int
-) -> tuple[list[Figures], list[float]]:
-    """The endpoint's figures of each round, and its ratio to the baseline loaded next to it."""
-    runs, ratios = [], []
+def interleaved(loads: dict[str, Callable[..., Figures]], rounds: int) -> dict[str, list[Figures]]:
+    """Each load once per round, one after the other; the first (the project) last in even rounds,
+    first in odd ones, so that no load always follows the same one. One untimed second of each
+    first warms every server's path (connections, query caches)."""
+    for warm_up in loads.values():
+        warm_up(duration=1)
+    runs: dict[str, list[Figures]] = {name: [] for name in loads}
     for number in range(rounds):
-        if number % 2 == 0:
-            base = load_baseline()
-            figures = load()
-        else:
-            figures = load()
-            base = load_baseline()
-        runs.append(figures)
-        ratios.append(figures.requests_per_second / base.requests_per_second)
-    return runs, ratios
+        order = list(loads)[::-1] if number % 2 == 0 else list(loads)
+        for name in order:
+            runs[name].append(loads[name]())
+    return runs
 
 
-def measure_project(project: served.Project, options: argparse.Namespace) -> None:
+def ratios(runs: dict[str, list[Figures]], of: str, to: str) -> list[float]:
+    return [
+        mine.requests_per_second / theirs.requests_per_second
+        for mine, theirs in zip(runs[of], runs[to], strict=True)
+    ]
+
+
+def ratio_text(values: list[float], target: float | None = None) -> str:
+    text = f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})"
+    if target is not None:
+        text += f", target {target}x: " + (
+            "met" if statistics.median(values) >= target else "MISSED"
+        )
+    return text
+
+
+def owner_id(project: served.Project) -> str:
+    """The owner of the seeded items, where items have owners (the baseline reads their page)."""
+    if project.auth == "none":
+        return "0"
+    database = project.database_url.rsplit("/", 1)[1]
+    return served.psql("SELECT min(owner_id) FROM items", database=database).strip()
+
+
+def same_json(target: Target, baseline_url: str, path: str) -> bool:
+    path = path.replace("{id}", str(target.item_id))
+    mine = httpx.get(target.url + path, headers=target.headers)
+    theirs = httpx.get(baseline_url + path)
+    return bool(mine.json() == theirs.json())
+
+
+def measure_project(
+    project: served.Project, before: dict[str, served.Project], options: argparse.Namespace
+) -> list[str]:
+    """Print the project's figures; return its row of the summary table."""
     print(f"{project.name} (PostgreSQL, one worker)")
-    load = {"duration": options.duration, "connections": options.connections}
-    with (
-        baseline(project, "memory") as memory_url,
-        baseline(project, "select1") as select1_url,
-        served.serve(project) as (server, base_url),
-    ):
-        baseline_urls = {"memory": memory_url, "select1": select1_url}
-        headers = served.auth_headers(project, base_url)
-        item_id = served.seed_items(base_url, headers, count=100)[0]
-        for label, target_path, base, target in ENDPOINTS:
-            post = target_path.startswith("POST ")
-            path = target_path.removeprefix("POST ").replace("{id}", str(item_id))
-            script = POST_SCRIPT if post else ""
-
-            def endpoint(path: str = path, script: str = script) -> Figures:
-                return wrk(base_url + path, headers=headers, script=script, **load)
-
-            if target is None:  # no baseline to compare with: one load
-                print(endpoint().row(label))
+    with ExitStack() as stack:
+        server, target = stack.enter_context(seeded(project))
+        others = {ref: stack.enter_context(seeded(old))[1] for ref, old in before.items()}
+        memory = Target(stack.enter_context(baseline(project, "baselines:memory")), {})
+        select1 = Target(stack.enter_context(baseline(project, "baselines:select1")), {})
+        owner = owner_id(project)
+        items_url = stack.enter_context(baseline(project, "baselines:items", BENCH_OWNER_ID=owner))
+        orm_read = Target(items_url, {}, target.item_id)
+        for path in ("/items/{id}", "/items?limit=50"):
+            if not same_json(target, items_url, path):
+                print(f"  WARNING: the ORM baseline's {path} differs from the project's")
+        row = [project.name]
+        for label, path in ENDPOINTS:
+            if path.startswith("POST "):  # no baseline: one load
+                figures = target.load(path, options, POST_SCRIPT)
+                print(figures.row(label))
+                row.append(f"{figures.requests_per_second:,.0f}")
                 continue
-
-            def baseline_load(base: str = base) -> Figures:
-                return wrk(baseline_urls[base] + BASELINE_PATHS[base], headers={}, **load)
-
-            runs, ratios = paired_loads(endpoint, baseline_load, options.rounds)
-            print(median_figures(runs).row(label) + ratio_column(ratios, target))
-        print(f"  resident memory after the load: {served.resident_memory_mib(server.pid):.0f} MiB")
+            loads = {"project": partial(target.load, path, options)}
+            if path == "/health/live":
+                loads["memory"] = partial(memory.load, path, options)
+            else:
+                loads["orm"] = partial(orm_read.load, path, options)
+                loads["select1"] = partial(select1.load, "/select1", options)
+            for ref, other in others.items():
+                loads[ref] = partial(other.load, path, options)
+            runs = interleaved(loads, options.rounds)
+            figures = median_figures(runs["project"])
+            tail = figures.p99_ms / figures.p50_ms
+            print(
+                figures.row(label)
+                + f"  p99/p50 {tail:.1f} (target 3): "
+                + ("met" if tail <= 3 else "MISSED")
+            )
+            cell = f"{figures.requests_per_second:,.0f}; "
+            if path == "/health/live":
+                text = ratio_text(ratios(runs, "project", "memory"), 0.8)
+                print(f"    against the in-memory app: {text}")
+                cell += text.split(",")[0] + " of memory"
+            else:
+                text = ratio_text(ratios(runs, "project", "orm"), 0.85)
+                print(f"    against the same ORM read, no layers: {text}")
+                reference = ratio_text(ratios(runs, "project", "select1"))
+                print(f"    against SELECT 1 (reference): {reference}")
+                cell += f"{text.split(',')[0]} of ORM; {reference} of SELECT 1"
+            cell += f"; p50 {figures.p50_ms:.0f}, p99 {figures.p99_ms:.0f} ms"
+            for ref in others:
+                text = ratio_text(ratios(runs, "project", ref))
+                print(f"    against the template at {ref}: {text}")
+                cell += f"; {text} of {ref}"
+            row.append(cell)
+        memory_mib = served.resident_memory_mib(server.pid)
+        print(f"  resident memory after the load: {memory_mib:.0f} MiB")
+        row.append(f"{memory_mib:.0f} MiB")
+    return row
 
 
 def main() -> None:
@@ -201,22 +280,40 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections")
     parser.add_argument("--orm", action="append", help="only these ORMs (default: every choice)")
     parser.add_argument("--auth", action="append", help="only these (default: jwt and none)")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="REF",
+        help="also serve the template at this git ref, in the same rounds (repeatable)",
+    )
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     print(machine.description())
     print(
         f"wrk: 1 thread, {options.connections} connections, {options.duration} s per load, "
-        f"{options.rounds} rounds of the endpoint and its baseline\n"
+        f"{options.rounds} interleaved rounds of the endpoint and its baselines\n"
     )
+    rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        projects = [
-            served.render(Path(workdir), orm=orm, auth=auth)
-            for orm in options.orm or served.orm_choices()
-            for auth in options.auth or ["jwt", "none"]
-        ]
-        for project in projects:
-            measure_project(project, options)
+        for orm in options.orm or served.orm_choices():
+            for auth in options.auth or ["jwt", "none"]:
+                project = served.render(Path(workdir), orm=orm, auth=auth)
+                before = {
+                    ref: served.render(Path(workdir), orm=orm, auth=auth, ref=ref)
+                    for ref in options.compare
+                }
+                rows.append(measure_project(project, before, options))
+                shutil.rmtree(project.path)
+                for old in before.values():
+                    shutil.rmtree(old.path)
+    print(f"\n{machine.load()}\n")
+    header = ["project", *(label for label, _ in ENDPOINTS), "RSS after"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + " --- |" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

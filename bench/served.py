@@ -42,6 +42,11 @@ class Project:
     def python(self) -> Path:
         return self.path / ".venv" / "bin" / "python"
 
+    @property
+    def package(self) -> str:
+        (package,) = (self.path / "src").iterdir()
+        return package.name
+
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
@@ -54,12 +59,14 @@ def psql(sql: str, database: str = "postgres") -> str:
     return run(["psql", f"{POSTGRES}/{database}", "-qAtc", sql], cwd=REPO)
 
 
-def render(workdir: Path, *, orm: str, auth: str) -> Project:
-    """Render on PostgreSQL, install with uv, and migrate a fresh database of its own."""
-    name = f"bench_{orm}_{auth}"
+def render(workdir: Path, *, orm: str, auth: str, ref: str | None = None) -> Project:
+    """Render on PostgreSQL (the working tree, or the template at the git ref `ref`), install with
+    uv, and migrate a fresh database of its own."""
+    name = f"bench_{orm}_{auth}" + (f"_{ref}" if ref else "")
     path = workdir / name
     answers = ["-d", "database=postgresql", "-d", f"orm={orm}", "-d", f"auth={auth}"]
     answers += ["-d", "docker=true", "-d", f"project_name={name}"]
+    answers += ["--vcs-ref", ref] if ref else []
     run([COPIER, "copy", "--quiet", "--trust", "--defaults", *answers, str(REPO), str(path)], REPO)
     run(["uv", "sync", "--quiet"], cwd=path)
     psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -1,6 +1,7 @@
 """Render a new project: typed functions around ``copier.run_copy``.
 
-``ask`` collects every answer (Copier asks, writing nothing), ``render`` writes the project from them.
+``ask`` collects every answer (Copier asks, writing nothing), ``render`` writes the project from them;
+``ask_and_render`` does both in one pass of Copier where no question is asked on the terminal.
 """
 
 import contextlib
@@ -173,6 +174,11 @@ def ask(
         finally:
             if recorded is not None:
                 recorded.update(typed)
+    return _answers(worker, names)
+
+
+def _answers(worker: Any, names: list[str]) -> Answers:
+    """The answers Copier's worker ended with: those asked (``names``), and those derived."""
     combined = dict(worker.answers.combined)
     return Answers(
         asked={name: combined[name] for name in names if name in combined},
@@ -216,21 +222,65 @@ def render(
     A directory this call creates is removed again if rendering fails or is interrupted; one that
     was empty is emptied again.
     """
+    _, rendered = _render(
+        destination,
+        data=dict(answers.asked),
+        overwrite=overwrite,
+        pretend=pretend,
+        vcs_ref=vcs_ref,
+    )
+    return rendered
+
+
+def ask_and_render(
+    destination: Path,
+    *,
+    given: Mapping[str, Any],
+    use_defaults: bool,
+    overwrite: bool = False,
+    pretend: bool = False,
+    vcs_ref: str | None = None,
+) -> tuple[Answers, Rendered]:
+    """``ask`` and ``render`` in one pass of Copier, for a run that asks nothing on the terminal:
+    every answer is ``given`` or (``use_defaults``) a default. Copier validates them before it
+    writes anything; nothing is left if this fails."""
+    source = template_source.locate()
+    if not use_defaults:
+        _check_answerable(source, given)
+    return _render(
+        destination,
+        data=dict(given),
+        user_defaults={"project_name": destination.resolve().name},
+        overwrite=overwrite,
+        pretend=pretend,
+        vcs_ref=vcs_ref,
+    )
+
+
+def _render(
+    destination: Path,
+    *,
+    overwrite: bool,
+    pretend: bool,
+    vcs_ref: str | None,
+    **copy_options: Any,
+) -> tuple[Answers, Rendered]:
     check_destination(destination, overwrite=overwrite)
     source = template_source.locate()
+    names = [question.name for question in questions.asked(questions.load(source.copier_yml))]
     existed = destination.exists()
     was_empty = _is_empty_dir(destination)
     try:
         with _captured() as copier_output:
-            _run_copy(
+            worker = _run_copy(
                 destination,
                 src_path=source.prepare(),
-                data=dict(answers.asked),
                 defaults=True,
                 overwrite=overwrite,
                 pretend=pretend,
                 quiet=False,
                 vcs_ref=source.ref(vcs_ref),
+                **copy_options,
             )
     except BaseException:
         if not pretend and (not existed or was_empty):
@@ -239,7 +289,7 @@ def render(
     files = _created_files(copier_output.getvalue())
     if not pretend:  # Copier lists the folders it makes too
         files = [name for name in files if not (destination / name).is_dir()]
-    return Rendered(destination, files)
+    return _answers(worker, names), Rendered(destination, files)
 
 
 def remove(destination: Path, *, existed: bool) -> None:

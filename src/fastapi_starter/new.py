@@ -95,6 +95,21 @@ class Run:
         options = self.options
         if options.destination is not None:
             generate.check_destination(options.destination, overwrite=options.overwrite)
+        if options.destination is not None and (options.use_defaults or not options.interactive):
+            # Nothing to ask or confirm: Copier takes the answers and renders in one pass.
+            existed = options.destination.exists()
+            with output.progress("Rendering the template"):
+                self.answers, rendered = generate.ask_and_render(
+                    options.destination,
+                    given=options.given,
+                    use_defaults=options.use_defaults,
+                    overwrite=options.overwrite,
+                    pretend=options.pretend,
+                    vcs_ref=options.vcs_ref,
+                )
+            self._announce(self.answers, options.destination, show_choices=True)
+            self._rendered(options.destination, self.answers, rendered, existed=existed)
+            return
         self.answers = generate.ask(
             options.destination,
             given=options.given,
@@ -109,14 +124,7 @@ class Run:
         asks = options.interactive and not options.use_defaults and self.confirm is not None
         if asks and not self.confirm(summary(answers, destination)):  # type: ignore[misc]
             raise StarterError("Nothing written")
-        version = template_source.format_version(answers.version)
-        name = answers["project_name"]
-        output.say(
-            f"{'Would create' if options.pretend else 'Creating'} {name} in "
-            f"{finish.display_path(destination)} (fastapi-starter {version})"
-        )
-        if not asks:  # the summary showed them
-            output.say(_choices_line(answers))
+        self._announce(answers, destination, show_choices=not asks)  # else the summary showed them
         existed = destination.exists()
         with output.progress("Rendering the template"):
             rendered = generate.render(
@@ -126,6 +134,24 @@ class Run:
                 pretend=options.pretend,
                 vcs_ref=options.vcs_ref,
             )
+        self._rendered(destination, answers, rendered, existed=existed)
+
+    def _announce(
+        self, answers: generate.Answers, destination: Path, *, show_choices: bool
+    ) -> None:
+        version = template_source.format_version(answers.version)
+        output.say(
+            f"{'Would create' if self.options.pretend else 'Creating'} {answers['project_name']} in "
+            f"{finish.display_path(destination)} (fastapi-starter {version})"
+        )
+        if show_choices:
+            output.say(_choices_line(answers))
+
+    def _rendered(
+        self, destination: Path, answers: generate.Answers, rendered: generate.Rendered,
+        *, existed: bool,
+    ) -> None:  # fmt: skip
+        options = self.options
         if options.verbose:
             for path in rendered.files:
                 output.say(f"  create {path}")
@@ -133,6 +159,7 @@ class Run:
             output.say(f"Would write {len(rendered.files)} files; nothing written (--pretend).")
             return
         output.say(f"Wrote {len(rendered.files)} files.")
+        version = template_source.format_version(answers.version)
         try:
             self._finish(destination, answers, rendered, version)
         except KeyboardInterrupt:

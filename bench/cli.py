@@ -3,10 +3,12 @@
 Usage: uv run python bench/cli.py [--repeat N] [--skip-green] [--compare REF] [--skip-update]
 Prints the median wall time of:
 - `fastapi-starter --help` (target: under 0.15 s, without importing copier),
-- `fastapi-starter new --defaults --no-install --no-git` into a fresh directory (target: under 0.5 s),
+- `fastapi-starter new --defaults --no-install --no-git` into a fresh directory, and `copier copy
+  --trust --defaults` of the same answers (the baseline), taking turns, and their ratio (target:
+  1.05 or less); the same with the first git commit (`new --no-install` against `copier copy` then
+  `git init`, `git add --all`, `git commit`),
 - new to the first 2xx: `new` with its install, migrations and first commit, then the app started
   (uvicorn) and one request answered 2xx (target: under 10 s),
-- `copier copy --trust --defaults` of the same answers (the baseline) and the ratio,
 - from nothing to a green test run: `new`, `uv sync`, `uv run pytest` (target: under 10 s), with
   the time of each of the three steps; with `--compare REF`, also of the template at the git ref
   REF (rendered by `copier copy --vcs-ref REF`), the two runs taking turns, so that a change to
@@ -71,11 +73,61 @@ def new_project(scratch: Path) -> None:
     run([STARTER, "new", "project", "--defaults", "--no-install", "--no-git"], cwd=scratch)
 
 
+def new_project_with_git(scratch: Path) -> None:
+    run([STARTER, "new", "project", "--defaults", "--no-install"], cwd=scratch)
+
+
 def copier_copy(scratch: Path, ref: str | None = None) -> None:
     """`copier copy` of the same answers, of the working tree or of the template at `ref`."""
     at_ref = [] if ref is None else ["--vcs-ref", ref]
     command = [COPIER, "copy", "--quiet", "--trust", "--defaults", *at_ref, str(REPO), "project"]
     run(command, cwd=scratch)
+
+
+def copier_copy_and_commit(scratch: Path) -> None:
+    """`copier copy`, then the first commit that `new` makes, by hand."""
+    copier_copy(scratch)
+    identity = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+    for command in (
+        ["git", "init", "--quiet"],
+        ["git", "add", "--all"],
+        ["git", *identity, "commit", "--quiet", "--no-verify", "-m", "New project"],
+    ):
+        run(command, cwd=scratch / "project")
+
+
+def new_project_at(clone: Path) -> Callable[[Path], None]:
+    """`new --defaults --no-install --no-git` of the generator (and its template) in `clone`."""
+
+    def new(scratch: Path) -> None:
+        command = [sys.executable, "-c", "from fastapi_starter.cli import main; main()"]
+        command += ["new", "project", "--defaults", "--no-install", "--no-git"]
+        env = {**ENV, "PYTHONPATH": str(clone / "src")}
+        subprocess.run(command, cwd=scratch, env=env, check=True, stdout=subprocess.DEVNULL)
+
+    return new
+
+
+def interleaved_times(
+    steps: dict[str, Callable[[Path], None]], repeat: int
+) -> dict[str, list[float]]:
+    """The wall times of each step, taking turns in every round (the first round untimed), each
+    run in a fresh, empty directory."""
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for run_number in range(repeat + 1):
+        order = list(steps) if run_number % 2 else list(steps)[::-1]
+        for name in order:
+            with tempfile.TemporaryDirectory() as scratch:
+                start = time.perf_counter()
+                steps[name](Path(scratch))
+                if run_number:
+                    times[name].append(time.perf_counter() - start)
+    return times
+
+
+def ratio_text(mine: list[float], theirs: list[float]) -> str:
+    ratios = [a / b for a, b in zip(mine, theirs, strict=True)]
+    return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 def new_to_green(scratch: Path, ref: str | None = None) -> list[float]:
@@ -188,17 +240,40 @@ def main() -> None:
     parser.add_argument("--skip-green", action="store_true", help="skip the new-to-green figure")
     parser.add_argument("--compare", metavar="REF", help="also time new-to-green at this git ref")
     parser.add_argument("--skip-update", action="store_true", help="skip the no-op update figure")
+    parser.add_argument(
+        "--compare-cli", metavar="REF", help="also time `new` of the generator at this git ref"
+    )
     options = parser.parse_args()
 
     print(machine.description())
     help_time = median_time(show_help, options.repeat)
     print(f"fastapi-starter --help          {help_time:6.2f} s  (target < 0.15 s)")
     print(f"  imports copier: {copier_imported_by_help()}")
-    new_time = median_time(new_project, options.repeat)
-    copy_time = median_time(copier_copy, options.repeat)
-    print(f"fastapi-starter new --defaults  {new_time:6.2f} s  (target < 0.5 s)")
-    print(f"copier copy --defaults          {copy_time:6.2f} s  (baseline)")
-    print(f"  ratio new / copier copy: {new_time / copy_time:.2f}")
+    steps = {
+        "new": new_project,
+        "copier": copier_copy,
+        "new, git": new_project_with_git,
+        "copier, git": copier_copy_and_commit,
+    }
+    with tempfile.TemporaryDirectory() as clone_dir:
+        if options.compare_cli:
+            clone = Path(clone_dir) / "clone"
+            run(["git", "clone", "--quiet", str(REPO), str(clone)], cwd=REPO)
+            run(["git", "checkout", "--quiet", options.compare_cli], cwd=clone)
+            steps["new at ref"] = new_project_at(clone)
+        renders = interleaved_times(steps, options.repeat)
+    new_time, copy_time = (statistics.median(renders[name]) for name in ("new", "copier"))
+    print(f"fastapi-starter new --defaults --no-install --no-git  {new_time:6.2f} s")
+    print(f"copier copy --trust --defaults (baseline)             {copy_time:6.2f} s")
+    print(f"  ratio (median of the rounds, range): {ratio_text(renders['new'], renders['copier'])}")
+    new_git, copy_git = (statistics.median(renders[name]) for name in ("new, git", "copier, git"))
+    print(f"fastapi-starter new --defaults --no-install           {new_git:6.2f} s")
+    print(f"copier copy, then git init, add, commit (baseline)    {copy_git:6.2f} s")
+    print(f"  ratio: {ratio_text(renders['new, git'], renders['copier, git'])}")
+    if options.compare_cli:
+        at_ref = statistics.median(renders["new at ref"])
+        print(f"the same `new` at {options.compare_cli:34} {at_ref:6.2f} s")
+        print(f"  ratio to copier copy: {ratio_text(renders['new at ref'], renders['copier'])}")
     if not options.skip_update:
         update_time, copier_update_time = noop_update_times(options.repeat)
         print(f"fastapi-starter update (no-op)  {update_time:6.2f} s  (target < 3 s)")

@@ -1,6 +1,6 @@
-"""Wall time of the generator's test suite: the render tier, the test tier and the whole run.
+"""Wall time of the generator's test suite: each CI tier and the whole run.
 
-Usage: uv run python bench/suite.py [--repeat N]
+Usage: uv run python bench/suite.py [--part PART ...] [--repeat N]
 Runs each part with the same pytest options as CI (both cores via pytest-xdist) and prints the
 median wall time, the combination counts, and the machine it ran on. Warm uv cache assumed: run
 `uv run pytest -m slow` once first when the cache is cold.
@@ -23,6 +23,10 @@ from fastapi_starter import matrix, questions  # noqa: E402
 PARTS = {
     "render tier": ["-m", "not slow", "tests/test_render.py", "tests/test_ship_files.py"],
     "test tier": ["-m", "slow", "tests/test_generated_project.py", "tests/test_ship_files.py"],
+    "container tier": ["-m", "container"],
+    "fuzz tier": ["tests/test_fuzz.py"],
+    "new-flow": ["tests/test_new_flow.py"],
+    "update": ["tests/test_update.py"],
     "whole suite": [],
 }
 
@@ -51,7 +55,7 @@ def main() -> None:
     print(f"combinations: render tier {len(render)}, test tier {len(test)}")
     for name in options.part or list(PARTS):
         times = [wall_time(PARTS[name]) for _ in range(options.repeat)]
-        print(f"{name:12} {statistics.median(times):7.1f} s  (median of {len(times)})")
+        print(f"{name:14} {statistics.median(times):7.1f} s  (median of {len(times)})")
 
 
 if __name__ == "__main__":

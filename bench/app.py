@@ -1,18 +1,23 @@
-"""Throughput and latency of the generated service, next to two baselines measured in the same run.
+"""Throughput and latency of the generated service, next to baselines measured in the same run.
 
 Usage: uv run python bench/app.py [--duration S] [--rounds N] [--connections N] [--orm ORM ...]
-       [--auth AUTH ...]
+       [--auth AUTH ...] [--compare REF ...]
 Needs wrk (Debian: `apt-get install wrk`) and PostgreSQL on 127.0.0.1:5432 (user postgres).
 
 For each ORM on PostgreSQL, with auth=jwt and auth=none: render the project, migrate a database of
 its own, start it with its Dockerfile's command (one worker), seed 100 items, and load each endpoint
-with wrk on loopback. Its baseline is served beside it the same way: for `GET /health/live`, a
-FastAPI app answering the same JSON from memory; for the item endpoints, a FastAPI app running one
-`SELECT 1` through an asyncpg pool (bench/baselines.py). The endpoint and its baseline take turns,
-ROUNDS times each (baseline first in even rounds, last in odd ones), and each ratio compares two
-loads run one after the other: the machine's speed drifts over minutes, by more than a change to
-the service moves it. Prints the median of the rounds' requests/s, p50 and p99 latency, and the
-median ratio with the lowest and highest; then the service's resident memory after the load.
+with wrk on loopback. Its baselines (bench/baselines.py) are served beside it by the project's own
+`serve` command (bench/serve_like.py: same protocol, limits and worker count), each a minimal
+FastAPI app: for `GET /health/live`, the same JSON from memory; for the item endpoints, the same
+ORM read through the same pool (the project's `open_database`, models and service; no auth,
+middleware, dependencies or response schemas), and, for reference, one `SELECT 1` through an
+asyncpg pool. With `--compare REF` the template at the git ref REF is rendered, seeded and served
+too, and loaded in the same rounds. The endpoint and its baselines take turns, ROUNDS times each
+(the project last in even rounds, first in odd ones), after one untimed second of each; each
+ratio compares loads run one after the other: the machine's speed drifts over minutes, by more
+than a change to the service moves it. Prints the median of the rounds' requests/s, p50 and p99
+latency and their ratio, and the median ratio with the lowest and highest; then the service's
+resident memory after the load, and a table of it all.
 """
 
 import argparse
@@ -243,6 +248,9 @@ def measure_project(
             for ref, other in others.items():
                 loads[ref] = partial(other.load, path, options)
             runs = interleaved(loads, options.rounds)
+            for name, name_runs in runs.items():
+                if name != "project":
+                    print(median_figures(name_runs).row(f"  ({name})"))
             figures = median_figures(runs["project"])
             tail = figures.p99_ms / figures.p50_ms
             print(

@@ -5,9 +5,11 @@ Needs PostgreSQL on 127.0.0.1:5432 (user postgres).
 
 bench/app.py measures the service over HTTP; this measures, without HTTP and in the project's own
 environment (bench/layers_probe.py), the CPU time of: the app's routes called through ASGI; the
-item read alone (the `get_session` dependency and `service.get_item`); the token check alone (jwt);
-the same row fetched through a bare asyncpg pool; and, as the baseline, bench/baselines.py's
-`SELECT 1` app called the same way. Each with 64 concurrent callers on uvloop.
+same item read behind the app's middleware through its `SessionDep`, and with the session opened in
+the route (both without a response schema); the minimal app of bench/baselines.py (`items`, bench/
+app.py's like-for-like baseline); the item read alone (`get_session` and `service.get_item`); the
+token check alone (jwt); the same row fetched through a bare asyncpg pool; and, as the baseline,
+bench/baselines.py's `SELECT 1` app called the same way. Each with 64 concurrent callers on uvloop.
 """
 
 import argparse

@@ -14,12 +14,13 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from typing import Any
 
 import asyncpg
 import baselines
 import uvloop
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from starlette.requests import Request
 
 CALLERS = 64
@@ -100,11 +101,34 @@ async def principal(call: Callable[..., Awaitable[tuple[int, bytes]]], auth: str
     return {"Authorization": f"Bearer {json.loads(body)['access_token']}"}
 
 
+def add_probe_routes(app: FastAPI, package: str) -> None:
+    """Two routes beside the project's own `GET /items/{id}`, doing its read behind all of the
+    app's middleware: one through the project's `SessionDep` dependency, one opening the session
+    itself as bench/baselines.py does; both write the JSON as the baseline does (no schema)."""
+    database = importlib.import_module(f"{package}.database")
+    service = importlib.import_module(f"{package}.items.service")
+    columns = tuple(importlib.import_module(f"{package}.items.schemas").ItemRead.model_fields)
+
+    @app.get("/probe/session/{item_id}")
+    async def through_session_dependency(item_id: int, session: database.SessionDep) -> Response:
+        item = await service.get_item(session=session, item_id=item_id)
+        return baselines.json_response(baselines.row(item, columns))
+
+    @app.get("/probe/plain/{item_id}")
+    async def plain_session(item_id: int, request: Request) -> Response:
+        db = request.state.database
+        opened = db.sessionmaker() if hasattr(db, "sessionmaker") else nullcontext(db.context.db())
+        async with opened as session:
+            item = await service.get_item(session=session, item_id=item_id)
+            return baselines.json_response(baselines.row(item, columns))
+
+
 async def measure(package: str, orm: str, auth: str) -> dict[str, float]:
     main = importlib.import_module(f"{package}.main")
     database = importlib.import_module(f"{package}.database")
     service = importlib.import_module(f"{package}.items.service")
     app: FastAPI = main.app
+    add_probe_routes(app, package)
     figures: dict[str, float] = {}
     async with app.router.lifespan_context(app) as state:
         call = asgi_call(app, state)
@@ -122,6 +146,12 @@ async def measure(package: str, orm: str, auth: str) -> dict[str, float]:
         figures["GET /health/live"] = await cpu_per_call(lambda: route("/health/live"))
         figures["GET /items/{id}"] = await cpu_per_call(lambda: route(f"/items/{item_id}"))
         figures["GET /items?limit=50"] = await cpu_per_call(lambda: route("/items?limit=50"))
+        figures["its read, SessionDep, no schema"] = await cpu_per_call(
+            lambda: route(f"/probe/session/{item_id}")
+        )
+        figures["its read, session opened in the route, no schema"] = await cpu_per_call(
+            lambda: route(f"/probe/plain/{item_id}")
+        )
 
         request = Request({"type": "http", "state": dict(state)})
 
@@ -140,6 +170,26 @@ async def measure(package: str, orm: str, auth: str) -> dict[str, float]:
                 tokens.decode_access_token(token, settings=state["settings"])
 
             figures["the token check alone (decode_access_token)"] = await cpu_per_call(token_check)
+
+    owner = 0
+    if auth != "none":  # the page the minimal app reads is the seeded items' owner's
+        connection = await asyncpg.connect(os.environ["DATABASE_URL"])
+        owner = await connection.fetchval("SELECT min(owner_id) FROM items")
+        await connection.close()
+    os.environ |= {"BENCH_PACKAGE": package, "BENCH_OWNER_ID": str(owner)}
+    async with baselines.items_lifespan(baselines.items) as items_state:
+        minimal = asgi_call(baselines.items, items_state)
+
+        async def minimal_route(path: str) -> None:
+            status, _ = await minimal("GET", path)
+            assert status == 200, (path, status)
+
+        figures["minimal app (baselines.items): GET /items/{id}"] = await cpu_per_call(
+            lambda: minimal_route(f"/items/{item_id}")
+        )
+        figures["minimal app: GET /items?limit=50"] = await cpu_per_call(
+            lambda: minimal_route("/items?limit=50")
+        )
 
     url = os.environ["DATABASE_URL"]
     async with asyncpg.create_pool(url, min_size=10, max_size=10) as pool:

@@ -274,6 +274,10 @@ def measure_project(
                 text = ratio_text(ratios(runs, "project", ref))
                 print(f"    against the template at {ref}: {text}")
                 cell += f"; {text} of {ref}"
+            refs = list(others)
+            for ref in refs[1:]:  # a change between two commits: each later ref against the first
+                text = ratio_text(ratios(runs, ref, refs[0]))
+                print(f"    the template at {ref} against {refs[0]}: {text}")
             row.append(cell)
         memory_mib = served.resident_memory_mib(server.pid)
         print(f"  resident memory after the load: {memory_mib:.0f} MiB")

@@ -1,6 +1,6 @@
 """Run by bench/layers.py inside a generated project's environment: CPU per request, in process.
 
-Usage: python layers_probe.py PACKAGE ORM AUTH
+Usage: python layers_probe.py PACKAGE ORM AUTH [--routes-only]
 (DATABASE_URL and the rest of the settings come from the environment, as for the server.)
 
 Each layer is called by 64 concurrent tasks, as many as wrk's connections, on uvloop; the figure is
@@ -123,12 +123,13 @@ def add_probe_routes(app: FastAPI, package: str) -> None:
             return baselines.json_response(baselines.row(item, columns))
 
 
-async def measure(package: str, orm: str, auth: str) -> dict[str, float]:
+async def measure(package: str, orm: str, auth: str, routes_only: bool) -> dict[str, float]:
     main = importlib.import_module(f"{package}.main")
     database = importlib.import_module(f"{package}.database")
     service = importlib.import_module(f"{package}.items.service")
     app: FastAPI = main.app
-    add_probe_routes(app, package)
+    if not routes_only:
+        add_probe_routes(app, package)
     figures: dict[str, float] = {}
     async with app.router.lifespan_context(app) as state:
         call = asgi_call(app, state)
@@ -146,6 +147,8 @@ async def measure(package: str, orm: str, auth: str) -> dict[str, float]:
         figures["GET /health/live"] = await cpu_per_call(lambda: route("/health/live"))
         figures["GET /items/{id}"] = await cpu_per_call(lambda: route(f"/items/{item_id}"))
         figures["GET /items?limit=50"] = await cpu_per_call(lambda: route("/items?limit=50"))
+        if routes_only:
+            return figures
         figures["its read, SessionDep, no schema"] = await cpu_per_call(
             lambda: route(f"/probe/session/{item_id}")
         )
@@ -213,4 +216,5 @@ async def measure(package: str, orm: str, auth: str) -> dict[str, float]:
 
 if __name__ == "__main__":
     package, orm, auth = sys.argv[1:4]
-    print(json.dumps(uvloop.run(measure(package, orm, auth))))
+    routes_only = sys.argv[4:] == ["--routes-only"]
+    print(json.dumps(uvloop.run(measure(package, orm, auth, routes_only))))

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from httpx import AsyncClient
 
-from tests.auth_fixtures import FakeIdentityProvider, new_rsa_key
+from tests.identity_provider import FakeIdentityProvider, new_rsa_key
 
 pytestmark = pytest.mark.anyio
 

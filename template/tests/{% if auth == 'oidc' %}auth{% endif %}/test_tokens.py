@@ -1,9 +1,7 @@
 """Access tokens: whatever is wrong with one, the answer is the same 401."""
 
-import base64
 import hashlib
 import hmac
-import json
 import time
 from typing import Any
 
@@ -12,31 +10,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from httpx import AsyncClient
 
+from tests.auth.forged_tokens import b64, claims_of, encode_segments, forge_subject, unsigned
 from tests.identity_provider import FakeIdentityProvider, new_rsa_key
 
 pytestmark = pytest.mark.anyio
 
 INVALID_TOKEN = {"code": "invalid_token", "detail": "Invalid or expired access token"}
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def encode_segments(header: dict[str, Any], claims: dict[str, Any]) -> str:
-    return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    return claims
-
-
-def forge_subject(token: str, subject: str) -> str:
-    """The same token claiming another subject, with the original signature."""
-    header, _, signature = token.split(".")
-    payload = b64(json.dumps({**claims_of(token), "sub": subject}).encode())
-    return f"{header}.{payload}.{signature}"
 
 
 def hs256_with_public_key(provider: FakeIdentityProvider, claims: dict[str, Any]) -> str:
@@ -98,7 +77,7 @@ def bad_token(request: pytest.FixtureRequest, identity_provider: FakeIdentityPro
         case "no-kid":
             return jwt.encode(claims, provider.keys["key-1"], algorithm="RS256")
         case "alg-none":
-            return encode_segments({"alg": "none", "typ": "JWT", "kid": "key-1"}, claims) + "."
+            return unsigned(claims, kid="key-1")
         case "hs256-with-the-public-key":
             return hs256_with_public_key(provider, claims)
         case "disallowed-algorithm":  # the right key, but not an algorithm OIDC_ALGORITHMS lists

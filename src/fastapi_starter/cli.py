@@ -396,7 +396,9 @@ def update(
 
 
 def add_resource(
-    name: Annotated[str, typer.Argument(help="The resource's name: plural, lowercase (e.g. orders).")],
+    name: Annotated[
+        str, typer.Argument(help="The resource's name: plural, lowercase (e.g. orders).")
+    ],
     field: Annotated[
         list[str] | None,
         typer.Option(
@@ -439,7 +441,9 @@ def add_resource(
     typer.echo(f"{verb} {len(added.files)} files for {name}:")
     for file in added.files:
         typer.echo(f"  {file}")
-    typer.echo(f"{'Would register' if pretend else 'Registered'} it in {', '.join(added.registered)}")
+    typer.echo(
+        f"{'Would register' if pretend else 'Registered'} it in {', '.join(added.registered)}"
+    )
     if not pretend:
         typer.echo("Next: review with git diff, apply the migration, run the tests, commit.")
 

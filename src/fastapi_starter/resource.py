@@ -52,11 +52,15 @@ def parse_field(spec: str) -> dict[str, Any]:
         field["length"] = int(arg) if arg else DEFAULT_STR_LENGTH
     elif field["type"] == "enum":
         if not arg:
-            raise StarterError(f"Field '{spec}': an enum needs its values, e.g. status:enum:new,paid")
+            raise StarterError(
+                f"Field '{spec}': an enum needs its values, e.g. status:enum:new,paid"
+            )
         field["values"] = [value.strip() for value in arg.split(",")]
     elif field["type"] == "ref":
         if not arg:
-            raise StarterError(f"Field '{spec}': a reference names a resource, e.g. customer:ref:customers")
+            raise StarterError(
+                f"Field '{spec}': a reference names a resource, e.g. customer:ref:customers"
+            )
         field["ref"] = arg
     elif arg is not None:
         raise StarterError(f"Field '{spec}': a {field['type']} takes no argument")
@@ -239,8 +243,6 @@ def render_source(project: Project) -> tuple[str, str | None]:
         return str(src), str(commit)
     source = template_source.locate()
     return source.prepare(), source.ref(None)
-
-
 
 
 # ---------------------------------------------------------------- adding one

@@ -265,8 +265,12 @@ def add_resource(
     pretend: bool = False,
     vcs_ref: str | None = None,
     item: str | None = None,
+    template: str | None = None,
 ) -> Added:
-    """Render resource ``name`` into the project at ``root`` and register it; see the module."""
+    """Render resource ``name`` into the project at ``root`` and register it; see the module.
+
+    ``template`` (a path) renders from another template than the project's (the generator's tests).
+    """
     from fastapi_starter import generate
     from fastapi_starter.update import _check_clean, _repository_of
 
@@ -277,7 +281,7 @@ def add_resource(
     data = resource_data(project, name, fields, source.copier_yml)
     if item:
         data["resource_item"] = item
-    src_path, ref = render_source(project)
+    src_path, ref = (template, None) if template else render_source(project)
 
     def run(*, pretend: bool) -> tuple[Any, list[str]]:
         with generate._captured() as output:

@@ -236,3 +236,79 @@ def test_field_specs(spec: str, field: dict[str, Any]) -> None:
 def test_a_str_length_is_a_number() -> None:
     with pytest.raises(StarterError, match="a str's length is a number"):
         resource.parse_field("a:str:long")
+
+
+# ---------------------------------------------------------------- a real terminal, 80 columns
+
+
+def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    import pexpect
+    import yaml
+
+    starter = str(Path(sys.executable).parent / "fastapi-starter")
+    env = {**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    made = subprocess.run(
+        [starter, "new", "shop", "--defaults", "--no-install"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "shop"
+    child = pexpect.spawn(
+        starter,
+        ["add", "resource", "orders", "--path", str(project), "--vcs-ref", "HEAD"],
+        env=env,
+        dimensions=(40, 80),
+        encoding="utf-8",
+        timeout=120,
+    )
+    child.expect_exact("Field name (empty to finish):")
+    child.send("title\r")
+    child.expect_exact("Type of title:")
+    child.send("\r")  # the first type: str
+    child.expect_exact("Maximum length:")
+    child.send("\x7f" * 3 + "120\r")  # the default (255) replaced
+    child.expect_exact("Required?")
+    child.send("\r")
+    child.expect_exact("Unique?")
+    child.send("\r")
+    child.expect_exact("Default (empty for none):")
+    child.send("\r")
+    child.expect_exact("Field name (empty to finish):")
+    child.send("status\r")
+    child.expect_exact("Type of status:")
+    child.send("\x1b[B" * 8 + "\r")  # down to enum
+    child.expect_exact("Values (comma-separated):")
+    child.send("new,done\r")
+    child.expect_exact("Required?")
+    child.send("\r")
+    child.expect_exact("Unique?")
+    child.send("n")
+    child.expect_exact("Default (empty for none):")
+    child.send("new\r")
+    child.expect_exact("Field name (empty to finish):")
+    child.send("\r")
+    child.expect_exact("Registered it in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    answers = yaml.safe_load((project / ".copier-answers.orders.yml").read_text())
+    assert answers["resource_fields"] == [
+        {"name": "title", "type": "str", "length": 120, "required": True, "unique": False},
+        {
+            "name": "status",
+            "type": "enum",
+            "values": ["new", "done"],
+            "required": True,
+            "unique": False,
+            "default": "new",
+        },
+    ]
+    printed = str(child.before)
+    assert all(len(line) <= 80 for line in printed.splitlines()), printed

@@ -1,5 +1,5 @@
 """Garbage collection pauses of the generated service under load, with and without what startup
-made frozen (`garbage_collection.py` in the template).
+made frozen (`core/garbage_collection.py` in the template).
 
 Usage: uv run python bench/gc_pauses.py [--orm ORM] [--auth AUTH] [--duration S] [--rounds N]
 Needs wrk and PostgreSQL on 127.0.0.1:5432, as bench/app.py. Serves one project twice, side by

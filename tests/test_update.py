@@ -2,20 +2,22 @@
 
 A scratch git repository of the template is built from this working tree with three PEP 440 tags:
 - v1.0.0: the current template, plus CONTRIBUTING.md and CODE_OF_CONDUCT.md (files v2 renames and changes);
-- v2.0.0: README.md changed (a section appended), CONTRIBUTING.md moved to docs/ (with a `_migrations`
-  entry that carries the user's edits over), docs/deploy.md added, a dependency bound changed,
-  CODE_OF_CONDUCT.md changed;
-  the resource template's exceptions.py changed (RESOURCE_V2);
+- v2.0.0: README.md changed (a section appended), CONTRIBUTING.md moved to docs/ and changed (a
+  `_migrations` entry runs copier_tasks/move_files.py, which merges the user's edits in),
+  docs/deploy.md added, a dependency bound changed, CODE_OF_CONDUCT.md changed, the resource
+  template's exceptions.py changed (RESOURCE_V2);
 - v3.0.0: docs/deploy.md changed (so that `--to v2.0.0` differs from the latest).
 """
 
 import contextlib
+import io
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,31 +43,14 @@ ANSWERS = ".copier-answers.yml"
 CONTRIBUTING = "Contributing to {{ project_name }}\n\n" + "".join(
     f"{n}. Rule number {n} of {{{{ project_name }}}}.\n" for n in range(1, 11)
 )
-MOVE_FILE = '''"""Migration: move a file the template renamed, keeping the user's version (or its deletion)."""
-import subprocess
-import signal
-import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
-
-old, new = sys.argv[1:3]
-shown = subprocess.run(["git", "show", f"HEAD:./{old}"], capture_output=True, check=False)
-if shown.returncode == 0:
-    Path(new).parent.mkdir(parents=True, exist_ok=True)
-    Path(new).write_bytes(shown.stdout)
-else:  # the user had deleted it
-    Path(new).unlink(missing_ok=True)
-Path(old).unlink(missing_ok=True)
-'''
-MIGRATION = """
-_migrations:
+MIGRATION = """_migrations:
   - version: v2.0.0
     when: "{{ _stage == 'after' }}"
-    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/copier_tasks/move_file.py",
+    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/copier_tasks/move_files.py",
               CONTRIBUTING.md, docs/CONTRIBUTING.md]
 """
 RESOURCE_V2 = "\n\n# Raised by dependencies.py: a changed resource template (v2).\n"
+CONTRIBUTING_V2 = "\nRead docs/deploy.md before a release.\n"
 README_V2 = "\n## Updating\n\nRun `copier update --trust --defaults` in a clean git tree.\n"
 USER_README = "\n## Deploying\n\nOur own deployment notes.\n"
 GIT_ENV = {
@@ -92,10 +77,7 @@ def commit_all(cwd: Path, message: str, tag: str | None = None) -> None:
 def make_v1(repo: Path) -> None:
     """The current working tree of the template (and package), plus two files later versions change."""
     repo.mkdir()
-    for name in ("copier.yml", ".gitignore", "pyproject.toml", "README.md", "hatch_build.py"):
-        shutil.copy2(REPO / name, repo / name)
-    for name in ("template", "resource", "domain", "copier_tasks", "src"):
-        shutil.copytree(REPO / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+    make_v1_files(repo)
     (repo / "template" / "CONTRIBUTING.md.jinja").write_text(CONTRIBUTING)
     (repo / "template" / "CODE_OF_CONDUCT.md").write_text("Be kind.\n")
     git(repo, "init", "--quiet", "--initial-branch=main")
@@ -108,10 +90,11 @@ def make_v2(repo: Path) -> None:
         readme.write(README_V2)
     (template / "docs").mkdir(exist_ok=True)
     git(repo, "mv", "template/CONTRIBUTING.md.jinja", "template/docs/CONTRIBUTING.md.jinja")
-    (repo / "copier_tasks" / "move_file.py").write_text(MOVE_FILE)
-    config = (repo / "copier.yml").read_text()
-    config = re.sub(r"(?m)^_migrations: \[\]\n", "", config)
-    (repo / "copier.yml").write_text(config + MIGRATION)
+    with (template / "docs" / "CONTRIBUTING.md.jinja").open("a") as contributing:
+        contributing.write(CONTRIBUTING_V2)
+    config, added = re.subn(r"(?m)^_migrations:\n", MIGRATION, (repo / "copier.yml").read_text())
+    assert added == 1, "copier.yml lists its migrations"
+    (repo / "copier.yml").write_text(config)
     (template / "docs" / "deploy.md.jinja").write_text("# Deploying {{ project_name }}\n")
     pyproject = template / "pyproject.toml.jinja"
     # The line in the dev group, which every auth choice renders (oidc also depends on httpx).
@@ -124,6 +107,14 @@ def make_v2(repo: Path) -> None:
     with (repo / RESOURCE_EXCEPTIONS.relative_to(REPO)).open("a") as exceptions:
         exceptions.write(RESOURCE_V2)
     commit_all(repo, "Release 2", tag=V2)
+
+
+def make_v1_files(repo: Path) -> None:
+    """The template and package files of this working tree, copied into ``repo``."""
+    for name in ("copier.yml", ".gitignore", "pyproject.toml", "README.md", "hatch_build.py"):
+        shutil.copy2(REPO / name, repo / name)
+    for name in ("template", "resource", "domain", "copier_tasks", "src"):
+        shutil.copytree(REPO / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def make_v3(repo: Path) -> None:
@@ -290,6 +281,10 @@ def test_user_edits_survive_an_update(
     # A renamed file: the migration moved it, with the user's edit.
     assert "CONTRIBUTING.md" not in after
     assert "Our rule number 5" in after["docs/CONTRIBUTING.md"]
+    assert after["docs/CONTRIBUTING.md"].endswith(CONTRIBUTING_V2), (
+        "and the template's change arrived"
+    )
+    assert not has_markers(after["docs/CONTRIBUTING.md"])
     # Added files are kept; deleted template files stay deleted; new template files arrive.
     assert after["notes/todo.md"] == "- ship it\n"
     assert f"src/{answers_of(project)['package_name']}/extra.py" in after
@@ -558,6 +553,64 @@ def test_update_from_a_template_without_tags(
     assert len(messages) == len(set(messages)), messages
     assert any(message.startswith("Updating a scratch copy") for message in messages), messages
     assert "No git tags found" not in capsys.readouterr().err
+
+
+BEFORE_CORE = "9202f80"  # this repository's last commit before the runtime modules moved into core/
+
+
+@pytest.fixture(scope="session")
+def core_move_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """v0.0.1: the template of BEFORE_CORE, from this repository's history; v0.1.0: this working tree."""
+    repo = tmp_path_factory.mktemp("core") / "repo"
+    repo.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", BEFORE_CORE],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(repo, filter="data")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in GIT_ENV.items():
+            patch.setenv(name, value)
+        git(repo, "init", "--quiet", "--initial-branch=main")
+        commit_all(repo, "Before core/", tag="v0.0.1")
+        for name in ("template", "copier_tasks", "src"):
+            shutil.rmtree(repo / name)
+        make_v1_files(repo)
+        commit_all(repo, "core/", tag="v0.1.0")
+    return repo
+
+
+def test_runtime_modules_move_into_core_with_the_projects_edits(
+    core_move_repo: Path, tmp_path: Path
+) -> None:
+    project = new_project(core_move_repo, tmp_path / "project", {}, ref="v0.0.1")
+    package = package_dir(project)
+    with (package / "admission.py").open("a") as admission:
+        admission.write("\nOUR_OWN_LIMIT = 3\n")
+    commit_all(project, "Our own limit")
+
+    result = invoke("update", str(project), "--to", "v0.1.0")
+
+    assert result.exit_code == 0, result.stdout + result.stderr
+    fresh = render(core_move_repo, tmp_path / "fresh", "v0.1.0", {})
+    fresh_package = package_dir(fresh)
+    # The edited module moved with the edit, and with the template's changes to it (its imports).
+    assert not (package / "admission.py").exists()
+    moved = (package / "core" / "admission.py").read_text()
+    assert moved == (fresh_package / "core" / "admission.py").read_text() + "\nOUR_OWN_LIMIT = 3\n"
+    # Untouched modules and their tests are exactly the new template's, at their new places.
+    name = package.relative_to(project)
+    for old, new in [
+        (name / "bounds.py", name / "core" / "bounds.py"),
+        ("tests/test_limits.py", "tests/core/test_limits.py"),
+    ]:
+        assert not (project / old).exists()
+        assert (project / new).read_text() == (fresh / new).read_text()
+    assert (
+        git(project, "status", "--porcelain", "--", "tests/test_limits.py")
+        == " D tests/test_limits.py\n"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -427,15 +427,23 @@ def _classify(before: Files, after: Files, fresh: Files, report: Report) -> Repo
 def _lost_edits(before: Files, after: Files, old: Files, new: Files) -> list[str]:
     """Files the user edited (or added) that the update deletes, or replaces by the template's version."""
     lost = []
-    created = {content for name, content in after.items() if name not in before}
+    created = [content for name, content in after.items() if name not in before]
     for name, content in sorted(before.items()):
         if name == ANSWERS_FILE or content == old.get(name):
             continue  # untouched since the template rendered it
-        deleted = name not in after and content not in created  # not moved by a migration
+        deleted = name not in after and not _carried(content, old.get(name, b""), created)
         replaced = name in after and after[name] == new.get(name) != content
         if deleted or replaced:
             lost.append(name)
     return lost
+
+
+def _carried(content: bytes, rendered: bytes, created: list[bytes]) -> bool:
+    """Whether a migration carried the user's edits of a file into a new one: a new file holds every
+    line the user added to the rendered version, and none of the lines the user removed."""
+    ours, base = set(content.splitlines()), set(rendered.splitlines())
+    added, removed = ours - base, base - ours
+    return any(added <= (lines := set(new.splitlines())) and not removed & lines for new in created)
 
 
 def _moved_to(name: str, content: bytes, candidates: Files) -> str | None:

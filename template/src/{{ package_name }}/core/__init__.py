@@ -1,0 +1,1 @@
+"""Runtime machinery that every domain shares: admission, connection slots, bounds, HTTP layer."""

@@ -47,20 +47,22 @@ def status(project: Path) -> str:
 
 
 @pytest.fixture
-def project(render: Render, template_snapshot: Path, tmp_path: Path) -> Path:
+def project(render: Render, tmp_path: Path) -> Path:
     """A committed default project, with `add resource` rendering from the working tree's template."""
     project = Path(shutil.copytree(render(DEFAULT), tmp_path / "project"))
     commit(project, "New project")
     return project
 
 
-def add(project: Path, template: Path, *args: str) -> Result:
-    original = resource.render_source
-    resource.render_source = lambda _project: (str(template), None)  # type: ignore[assignment]
-    try:
+@pytest.fixture
+def add(template_snapshot: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """`add resource --path PROJECT ...`, rendering from the working tree's template."""
+    monkeypatch.setattr(resource, "render_source", lambda _project: (str(template_snapshot), None))
+
+    def adding(project: Path, *args: str) -> Result:
         return invoke("add", "resource", "--path", str(project), *args)
-    finally:
-        resource.render_source = original  # type: ignore[assignment]
+
+    return adding
 
 
 # ---------------------------------------------------------------- the render tier, on resources
@@ -122,9 +124,9 @@ def test_items_render_from_the_resource_templates(
 
 
 def test_add_writes_the_domain_and_registers_it_in_two_lines_each(
-    project: Path, template_snapshot: Path
+    project: Path, add: Callable[..., Result]
 ) -> None:
-    result = add(project, template_snapshot, "orders", *[f"--field={f}" for f in ORDERS[1:]])
+    result = add(project, "orders", *[f"--field={f}" for f in ORDERS[1:]])
     assert result.exit_code == 0, result.output
     package = "src/my_api"
     written = set(status(project).split("\n"))
@@ -152,8 +154,8 @@ def test_add_writes_the_domain_and_registers_it_in_two_lines_each(
     assert "Wrote" in result.output and "Registered it in" in result.output
 
 
-def test_pretend_writes_nothing(project: Path, template_snapshot: Path) -> None:
-    result = add(project, template_snapshot, "orders", "--pretend", "-f", "title:str:80")
+def test_pretend_writes_nothing(project: Path, add: Callable[..., Result]) -> None:
+    result = add(project, "orders", "--pretend", "-f", "title:str:80")
     assert result.exit_code == 0, result.output
     assert "Would write" in result.output and "orders/models.py" in result.output
     assert status(project) == ""
@@ -181,9 +183,9 @@ def test_pretend_writes_nothing(project: Path, template_snapshot: Path) -> None:
     ],
 )
 def test_bad_input_is_one_line_and_touches_nothing(
-    project: Path, template_snapshot: Path, args: list[str], message: str
+    project: Path, add: Callable[..., Result], args: list[str], message: str
 ) -> None:
-    result = add(project, template_snapshot, *args)
+    result = add(project, *args)
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
@@ -191,18 +193,18 @@ def test_bad_input_is_one_line_and_touches_nothing(
     assert status(project) == ""
 
 
-def test_an_existing_resource_is_refused(project: Path, template_snapshot: Path) -> None:
-    assert add(project, template_snapshot, "orders", "-f", "a:int").exit_code == 0
+def test_an_existing_resource_is_refused(project: Path, add: Callable[..., Result]) -> None:
+    assert add(project, "orders", "-f", "a:int").exit_code == 0
     commit(project, "orders")
-    again = add(project, template_snapshot, "orders", "-f", "a:int")
+    again = add(project, "orders", "-f", "a:int")
     assert again.exit_code == 1
     assert "'orders' is taken by the project" in again.output
     assert status(project) == ""
 
 
-def test_a_dirty_tree_is_refused(project: Path, template_snapshot: Path) -> None:
+def test_a_dirty_tree_is_refused(project: Path, add: Callable[..., Result]) -> None:
     (project / "notes.md").write_text("wip\n")
-    result = add(project, template_snapshot, "orders", "-f", "a:int")
+    result = add(project, "orders", "-f", "a:int")
     assert result.exit_code == 1
     assert "uncommitted changes (notes.md)" in result.output
     assert status(project) == "?? notes.md\n"

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from httpx import AsyncClient
 
-from tests.auth_fixtures import FakeIdentityProvider
+from tests.identity_provider import FakeIdentityProvider
 
 pytestmark = pytest.mark.anyio
 

@@ -1,9 +1,7 @@
 """Access tokens: whatever is wrong with one, the answer is the same 401."""
 
-import base64
 import hashlib
 import hmac
-import json
 import time
 from typing import Any
 
@@ -12,31 +10,18 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from httpx import AsyncClient
 
-from tests.auth_fixtures import FakeIdentityProvider, new_rsa_key
+from tests.auth.forged_tokens import (
+    COMMON_BAD_TOKENS,
+    b64,
+    claims_of,
+    common_bad_token,
+    encode_segments,
+)
+from tests.identity_provider import FakeIdentityProvider, new_rsa_key
 
 pytestmark = pytest.mark.anyio
 
 INVALID_TOKEN = {"code": "invalid_token", "detail": "Invalid or expired access token"}
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def encode_segments(header: dict[str, Any], claims: dict[str, Any]) -> str:
-    return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    return claims
-
-
-def forge_subject(token: str, subject: str) -> str:
-    """The same token claiming another subject, with the original signature."""
-    header, _, signature = token.split(".")
-    payload = b64(json.dumps({**claims_of(token), "sub": subject}).encode())
-    return f"{header}.{payload}.{signature}"
 
 
 def hs256_with_public_key(provider: FakeIdentityProvider, claims: dict[str, Any]) -> str:
@@ -53,23 +38,16 @@ def hs256_with_public_key(provider: FakeIdentityProvider, claims: dict[str, Any]
 
 @pytest.fixture(
     params=[
-        "garbage",
+        *COMMON_BAD_TOKENS,
         "not-three-segments",
-        "tampered",
-        "expired",
         "not-yet-valid",
         "issued-in-the-future",
         "other-key-same-kid",
         "unknown-kid",
         "no-kid",
-        "alg-none",
         "hs256-with-the-public-key",
         "disallowed-algorithm",
-        "other-issuer",
-        "other-audience",
-        "no-audience",
         "no-expiry",
-        "no-subject",
         "empty-subject",
         "subject-too-long",
     ]
@@ -79,14 +57,8 @@ def bad_token(request: pytest.FixtureRequest, identity_provider: FakeIdentityPro
     now = int(time.time())
     claims = claims_of(provider.token())
     match request.param:
-        case "garbage":
-            return "not-a-jwt"
         case "not-three-segments":
             return provider.token().rsplit(".", 1)[0]
-        case "tampered":
-            return forge_subject(provider.token(), "bob")
-        case "expired":  # beyond the leeway for clock differences
-            return provider.token(iat=now - 600, exp=now - 120)
         case "not-yet-valid":
             return provider.token(nbf=now + 120)
         case "issued-in-the-future":
@@ -97,26 +69,18 @@ def bad_token(request: pytest.FixtureRequest, identity_provider: FakeIdentityPro
             return jwt.encode(claims, new_rsa_key(), algorithm="RS256", headers={"kid": "key-9"})
         case "no-kid":
             return jwt.encode(claims, provider.keys["key-1"], algorithm="RS256")
-        case "alg-none":
-            return encode_segments({"alg": "none", "typ": "JWT", "kid": "key-1"}, claims) + "."
         case "hs256-with-the-public-key":
             return hs256_with_public_key(provider, claims)
         case "disallowed-algorithm":  # the right key, but not an algorithm OIDC_ALGORITHMS lists
             return provider.token(algorithm="RS512")
-        case "other-issuer":
-            return provider.token(iss="https://attacker.example")
-        case "other-audience":
-            return provider.token(aud="another-api")
-        case "no-audience":
-            return provider.token(aud=None)
         case "no-expiry":
             return provider.token(exp=None)
-        case "no-subject":
-            return provider.token(subject=None)
         case "empty-subject":
             return provider.token(subject="")
-        case _:
+        case "subject-too-long":
             return provider.token(subject="a" * 256)
+        case common:
+            return common_bad_token(common, provider.token)
 
 
 async def test_bad_access_tokens_are_refused(client: AsyncClient, bad_token: str) -> None:

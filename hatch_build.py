@@ -17,7 +17,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 BUNDLE_IN_WHEEL = "fastapi_starter/_template.bundle"
 TEMPLATE_IN_WHEEL = "fastapi_starter/_template"
-TEMPLATE_PARTS = ("copier.yml", "template", "copier_tasks")
+TEMPLATE_PARTS = ("copier.yml", "template", "resource", "domain", "copier_tasks")
 
 
 def _git(*args: str, cwd: Path) -> str:

@@ -82,7 +82,7 @@ def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The working tree's template, copied once: rendering a plain directory skips Copier's git clone."""
     snapshot = tmp_path_factory.mktemp("template")
     shutil.copy2(REPO / "copier.yml", snapshot)
-    for folder in ("template", "copier_tasks"):
+    for folder in ("template", "resource", "domain", "copier_tasks"):
         shutil.copytree(REPO / folder, snapshot / folder)
     return snapshot
 

@@ -17,7 +17,8 @@ CONFIG = yaml.safe_load((REPO / "copier.yml").read_text())
 
 
 def test_settings_the_template_relies_on() -> None:
-    assert CONFIG["_subdirectory"] == "template"
+    # A project renders template/; a resource (the `resource` answer given) renders resource/.
+    assert CONFIG["_subdirectory"] == "{{ 'resource' if resource else 'template' }}"
     assert CONFIG["_templates_suffix"] == ".jinja"
     assert CONFIG["_envops"] == {
         "keep_trailing_newline": True,

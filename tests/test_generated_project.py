@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import UV, run
+from resources import add_two_resources, gets_resources
 
 from fastapi_starter.matrix import Combination
 
@@ -63,11 +64,15 @@ def worker_caches(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_generated_project_passes_its_own_checks(
     test_combination: Combination,
     render: Callable[[Combination], Path],
+    template_snapshot: Path,
     tmp_path: Path,
     worker_caches: Path,
 ) -> None:
     # A copy: installing and testing leave files (caches) the render checks must not see.
     project = Path(shutil.copytree(render(test_combination), tmp_path / "project"))
+    if gets_resources(test_combination):
+        # `add resource` twice (one referencing the other): every check below covers them too.
+        add_two_resources(project, template_snapshot)
     database = test_combination.data["database"]
     python = test_combination.data["python_version"]
     env = {

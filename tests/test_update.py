@@ -4,7 +4,8 @@ A scratch git repository of the template is built from this working tree with th
 - v1.0.0: the current template, plus CONTRIBUTING.md and CODE_OF_CONDUCT.md (files v2 renames and changes);
 - v2.0.0: README.md changed (a section appended), CONTRIBUTING.md moved to docs/ and changed (a
   `_migrations` entry runs copier_tasks/move_files.py, which merges the user's edits in),
-  docs/deploy.md added, a dependency bound changed, CODE_OF_CONDUCT.md changed;
+  docs/deploy.md added, a dependency bound changed, CODE_OF_CONDUCT.md changed, the resource
+  template's exceptions.py changed (RESOURCE_V2);
 - v3.0.0: docs/deploy.md changed (so that `--to v2.0.0` differs from the latest).
 """
 
@@ -34,6 +35,9 @@ from fastapi_starter.matrix import Combination
 from fastapi_starter.update import update_project
 
 V1, V2, V3 = "v1.0.0", "v2.0.0", "v3.0.0"
+RESOURCE_EXCEPTIONS = (
+    REPO / "resource" / "src" / "{{ package_name }}" / "{{ resource }}" / "exceptions.py.jinja"
+)
 STARTER = str(Path(sys.executable).parent / "fastapi-starter")
 ANSWERS = ".copier-answers.yml"
 CONTRIBUTING = "Contributing to {{ project_name }}\n\n" + "".join(
@@ -45,6 +49,7 @@ MIGRATION = """_migrations:
     command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/copier_tasks/move_files.py",
               CONTRIBUTING.md, docs/CONTRIBUTING.md]
 """
+RESOURCE_V2 = "\n\n# Raised by dependencies.py: a changed resource template (v2).\n"
 CONTRIBUTING_V2 = "\nRead docs/deploy.md before a release.\n"
 README_V2 = "\n## Updating\n\nRun `copier update --trust --defaults` in a clean git tree.\n"
 USER_README = "\n## Deploying\n\nOur own deployment notes.\n"
@@ -99,6 +104,8 @@ def make_v2(repo: Path) -> None:
     assert changed == 1, "the dev dependency on httpx is the one v2 changes"
     pyproject.write_text(text)
     (template / "CODE_OF_CONDUCT.md").write_text("Be kind.\nBe patient.\n")
+    with (repo / RESOURCE_EXCEPTIONS.relative_to(REPO)).open("a") as exceptions:
+        exceptions.write(RESOURCE_V2)
     commit_all(repo, "Release 2", tag=V2)
 
 
@@ -106,7 +113,7 @@ def make_v1_files(repo: Path) -> None:
     """The template and package files of this working tree, copied into ``repo``."""
     for name in ("copier.yml", ".gitignore", "pyproject.toml", "README.md", "hatch_build.py"):
         shutil.copy2(REPO / name, repo / name)
-    for name in ("template", "copier_tasks", "src"):
+    for name in ("template", "resource", "domain", "copier_tasks", "src"):
         shutil.copytree(REPO / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
 
 
@@ -938,3 +945,65 @@ def test_updated_project_passes_its_own_tests(template_repo: Path, tmp_path: Pat
     assert answers_of(project)["_commit"] == V3
     run(["uv", "sync", "--quiet"], cwd=project)
     run(["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
+
+
+# ---------------------------------------------------------------- resources (`add resource`)
+
+
+def add_orders(project: Path) -> Path:
+    """`add resource orders` (at the project's version), committed, then one user edit, committed."""
+    added = invoke(
+        "add",
+        "resource",
+        "orders",
+        "--path",
+        str(project),
+        "-f",
+        "title:str:200",
+        "-f",
+        "status:enum:new,done=new",
+    )
+    assert added.exit_code == 0, added.output
+    commit_all(project, "Add orders")
+    orders = package_dir(project) / "orders"
+    with (orders / "router.py").open("a") as router:
+        router.write("# user: our own route goes here\n")
+    commit_all(project, "Our edit")
+    return orders
+
+
+def test_update_brings_template_changes_into_resources(template_repo: Path, tmp_path: Path) -> None:
+    project = new_project(template_repo, tmp_path / "project", {})
+    orders = add_orders(project)
+    assert RESOURCE_V2 not in (orders / "exceptions.py").read_text()
+    result = invoke("update", str(project), "--to", V2)
+    assert result.exit_code == 0, result.output
+    assert (orders / "router.py").read_text().endswith("# user: our own route goes here\n")
+    assert (orders / "exceptions.py").read_text().endswith(RESOURCE_V2), "the change arrived"
+    assert yaml.safe_load((project / ".copier-answers.orders.yml").read_text())["_commit"] == V2
+    assert answers_of(project)["_commit"] == V2
+    assert "orders_router" in (package_dir(project) / "main.py").read_text(), "registration kept"
+    status = git(project, "status", "--porcelain")
+    assert "UU" not in status, status
+
+
+def test_resource_conflicts_are_listed_with_exit_1(template_repo: Path, tmp_path: Path) -> None:
+    project = new_project(template_repo, tmp_path / "project", {})
+    orders = add_orders(project)
+    with (orders / "exceptions.py").open("a") as exceptions:
+        exceptions.write("\n\n# user: where v2 writes too\n")
+    commit_all(project, "An edit where the template changes")
+    result = invoke("update", str(project), "--to", V2)
+    assert result.exit_code == 1, result.output
+    assert "exceptions.py" in result.output
+    assert has_markers((orders / "exceptions.py").read_text())
+    name = (orders / "exceptions.py").relative_to(project).as_posix()
+    assert f"UU {name}" in git(project, "status", "--porcelain")
+
+
+def test_plain_copier_updates_a_resource(template_repo: Path, tmp_path: Path) -> None:
+    project = new_project(template_repo, tmp_path / "project", {})
+    orders = add_orders(project)
+    update(project, answers_file=".copier-answers.orders.yml", vcs_ref=V2)
+    assert (orders / "router.py").read_text().endswith("# user: our own route goes here\n")
+    assert (orders / "exceptions.py").read_text().endswith(RESOURCE_V2)

@@ -395,6 +395,59 @@ def update(
         raise typer.Exit(1)
 
 
+def add_resource(
+    name: Annotated[
+        str, typer.Argument(help="The resource's name: plural, lowercase (e.g. orders).")
+    ],
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            "-f",
+            metavar="NAME:TYPE[:ARG][:unique][:optional][=DEFAULT]",
+            help="A field (repeatable); without any, they are asked. TYPE: str (ARG: length, "
+            "default 255), text, int, decimal, bool, date, datetime, uuid, enum (ARG: a,b,c), "
+            "ref (ARG: another resource).",
+        ),
+    ] = None,
+    path: Annotated[
+        Path, typer.Option("--path", help="The project (a clean git checkout).")
+    ] = Path(),
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would be written; write nothing.")
+    ] = False,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="Template version to render. Default: the project's."),
+    ] = None,
+) -> None:
+    """Add a resource: models, schemas, service, router, dependencies, exceptions, a migration and
+    tests, in the shape of the example items, registered in main.py and models.py.
+
+    Its answers go to .copier-answers.NAME.yml, so that `fastapi-starter update` updates it too.
+    """
+    from fastapi_starter import resource
+
+    if field:
+        fields = [resource.parse_field(spec) for spec in field]
+    elif _stdin_is_terminal():
+        from fastapi_starter.resource_prompts import ask_fields
+
+        fields = ask_fields(resource.read_project(path.resolve()))
+    else:
+        raise StarterError("No terminal to ask the fields on: pass them with --field")
+    added = resource.add_resource(path, name, fields, pretend=pretend, vcs_ref=vcs_ref)
+    verb = "Would write" if pretend else "Wrote"
+    typer.echo(f"{verb} {len(added.files)} files for {name}:")
+    for file in added.files:
+        typer.echo(f"  {file}")
+    typer.echo(
+        f"{'Would register' if pretend else 'Registered'} it in {', '.join(added.registered)}"
+    )
+    if not pretend:
+        typer.echo("Next: review with git diff, apply the migration, run the tests, commit.")
+
+
 def build_app() -> typer.Typer:
     """The Typer app, with the options of ``new`` read from the template's copier.yml."""
     asked = questions.asked(questions.load(template_source.locate().copier_yml))
@@ -410,6 +463,11 @@ def build_app() -> typer.Typer:
     command = _error_boundary(_with_choice_options(new, asked))
     app.command("new", epilog=_questions_epilog(asked))(command)
     app.command("update")(_error_boundary(update))
+    add = typer.Typer(
+        no_args_is_help=True, rich_markup_mode=None, help="Add to a project: a resource."
+    )
+    add.command("resource")(_error_boundary(add_resource))
+    app.add_typer(add, name="add")
     # Template CI tooling, not for users: out of --help (the generator's tests and CI call it).
     app.command("matrix", hidden=True)(_error_boundary(matrix))
     return app

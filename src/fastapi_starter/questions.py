@@ -128,4 +128,5 @@ def _parse(content: bytes) -> dict[str, Any]:
 
 
 def asked(questions: list[Question]) -> list[Question]:
-    return [question for question in questions if not question.computed]
+    """The project's questions (a resource's, ``tier: resource``, are ``add resource``'s)."""
+    return [q for q in questions if not q.computed and q.tier != "resource"]

@@ -33,6 +33,8 @@ from fastapi_starter import template_source
 from fastapi_starter.errors import StarterError
 
 ANSWERS_FILE = ".copier-answers.yml"
+# A resource's answers (`fastapi-starter add resource NAME`): .copier-answers.NAME.yml
+RESOURCE_ANSWERS = r"\.copier-answers\.[a-z][a-z0-9_]*\.yml"
 DIFFS_DIR = ".copier-update"
 """Where the template's changes to files the user deleted or moved are kept (git-ignored by itself)."""
 RECOVERY = "to get back: git reset --hard && git clean -fd"
@@ -583,7 +585,14 @@ def _copier(operation: str, say: _Once, **kwargs: Any) -> None:
                 say(line.strip())
 
 
-def _render(src_path: str, ref: str, answers: Mapping[str, Any], into: Path, say: _Once) -> Files:
+def _render(
+    src_path: str,
+    ref: str,
+    answers: Mapping[str, Any],
+    into: Path,
+    say: _Once,
+    answers_file: str = ANSWERS_FILE,
+) -> Files:
     """A pristine render of ``ref`` with these answers, as a fresh ``copier copy`` would write it."""
     data = {key: value for key, value in answers.items() if not key.startswith("_")}
     _copier(
@@ -595,8 +604,86 @@ def _render(src_path: str, ref: str, answers: Mapping[str, Any], into: Path, say
         vcs_ref=ref,
         defaults=True,
         skip_tasks=True,
+        answers_file=answers_file,
     )
     return _rendered(into)
+
+
+def _resource_answers(files: Files) -> dict[str, dict[str, Any]]:
+    """Each resource's answers file (``add resource``), by its name in the project, with its answers."""
+    found = {}
+    for name, content in files.items():
+        if re.fullmatch(RESOURCE_ANSWERS, name):
+            answers = yaml.safe_load(content)
+            if isinstance(answers, dict) and answers.get("resource"):
+                found[name] = answers
+    return dict(sorted(found.items()))
+
+
+def _render_all(
+    answers: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any]], into: Path, say: _Once
+) -> Files:
+    """The pristine project and its resources, each at its recorded version."""
+    _render(str(answers["_src_path"]), str(answers["_commit"]), answers, into, say)
+    for name, recorded in resources.items():
+        _render(str(recorded["_src_path"]), str(recorded["_commit"]), recorded, into, say, name)
+    return _rendered(into)
+
+
+def _update_resources(
+    clone: Path,
+    trial: Path,
+    target: "_Target",
+    data: Mapping[str, Any],
+    say: _Once,
+) -> None:
+    """Update each resource in the trial, as the project was: Copier needs a clean tree for each,
+    so every step is committed in the scratch clone, then the index is set back to the project's
+    HEAD with every step's conflict stages, as if one update had made them all."""
+    names = list(_resource_answers(_files(trial)))
+    if not names:
+        return
+    head = _git("rev-parse", "HEAD", cwd=clone).strip()
+    stages: dict[str, list[str]] = {}
+
+    def commit_step(message: str) -> None:
+        for entry in _git("ls-files", "-u", "-z", cwd=clone).split("\0"):
+            if entry:
+                stages.setdefault(entry.split("\t", 1)[1], []).append(entry)
+        _git("add", "--all", cwd=clone)
+        _git(
+            *_IDENTITY,
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
+            cwd=clone,
+        )
+
+    commit_step("project")
+    for name in names:
+        say(f"Updating {name}")
+        recorded = yaml.safe_load((trial / name).read_text(encoding="utf-8"))
+        given = {key: value for key, value in data.items() if key in recorded}
+        _copier(
+            "run_update",
+            say,
+            dst_path=trial,
+            answers_file=name,
+            vcs_ref=target.ref,
+            data=given,
+            defaults=True,
+            overwrite=True,
+            conflict="inline",
+        )
+        commit_step(name)
+    _git("reset", "--quiet", head, cwd=clone)
+    if stages:
+        info = "".join(f"0 {'0' * 40}\t{path}\n" for path in stages)
+        info += "".join(f"{entry}\n" for entries in stages.values() for entry in entries)
+        _git("update-index", "--index-info", cwd=clone, input=info)
 
 
 # ---------------------------------------------------------------- applying it in one step
@@ -809,6 +896,7 @@ def _update(
                 overwrite=True,
                 conflict="inline",
             )
+            _update_resources(clone, trial, target, data, say)
         except StarterError as error:
             raise StarterError(f"{error}; nothing was changed") from error
         after = _files(trial)
@@ -818,20 +906,8 @@ def _update(
             return Report(from_version, to_version, pretend=pretend, up_to_date=True)
         state.step = "rendering the old and new versions to compare"
         say(f"Comparing with fresh renders of {from_version} and {to_version}")
-        old_render = _render(
-            str(old_answers["_src_path"]),
-            str(old_answers["_commit"]),
-            old_answers,
-            scratch / "old",
-            say,
-        )
-        new_render = _render(
-            str(new_answers["_src_path"]),
-            str(new_answers["_commit"]),
-            new_answers,
-            scratch / "new",
-            say,
-        )
+        old_render = _render_all(old_answers, _resource_answers(before), scratch / "old", say)
+        new_render = _render_all(new_answers, _resource_answers(after), scratch / "new", say)
         folder = re.sub(r"[^\w.+-]", "_", f"{from_version}-to-{to_version}")
         analysis = _analyse(
             before, after, old_render, new_render, diffs_folder=f"{DIFFS_DIR}/{folder}"

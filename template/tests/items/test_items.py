@@ -110,6 +110,13 @@ async def test_list_items_filters_by_title_substring_ignoring_case(client: Async
     assert [item["title"] for item in percent.json()] == ["100% done"]
 
 
+async def test_list_items_filters_by_description_substring(client: AsyncClient) -> None:
+    await create(client, "Milk", description="Two LITRES")
+    await create(client, "Bread")
+    litres = await client.get("/items", params={"description": "litres"})
+    assert [item["title"] for item in litres.json()] == ["Milk"]
+
+
 async def test_update_item_changes_only_the_fields_sent(client: AsyncClient) -> None:
     item = await create(client, "Milk", description="Two litres")
     response = await client.patch(f"/items/{item['id']}", json={"title": "Oat milk"})

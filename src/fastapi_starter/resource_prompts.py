@@ -1,0 +1,51 @@
+"""The fields of ``add resource``, asked one by one with questionary (as Copier asks ``new``'s)."""
+
+from typing import Any
+
+from fastapi_starter.errors import StarterError
+from fastapi_starter.resource import DEFAULT_STR_LENGTH, TYPES, Project
+
+
+def _answer(question: Any) -> Any:
+    answer = question.unsafe_ask()  # Ctrl-C raises KeyboardInterrupt: the CLI says "Aborted."
+    return answer
+
+
+def ask_fields(project: Project) -> list[dict[str, Any]]:
+    """Fields until an empty name; copier.yml then validates them all."""
+    import questionary
+
+    fields: list[dict[str, Any]] = []
+    while True:
+        name = _answer(questionary.text("Field name (empty to finish):")).strip()
+        if not name:
+            break
+        kind = _answer(questionary.select(f"Type of {name}:", choices=list(TYPES)))
+        field: dict[str, Any] = {"name": name, "type": kind}
+        if kind == "str":
+            length = _answer(
+                questionary.text(
+                    "Maximum length:",
+                    default=str(DEFAULT_STR_LENGTH),
+                    validate=lambda text: text.isdigit() or "A number",
+                )
+            )
+            field["length"] = int(length)
+        elif kind == "enum":
+            values = _answer(questionary.text("Values (comma-separated):"))
+            field["values"] = [value.strip() for value in values.split(",") if value.strip()]
+        elif kind == "ref":
+            if not project.resources:
+                raise StarterError("The project has no resource to reference yet")
+            field["ref"] = _answer(
+                questionary.select("Resource it references:", choices=sorted(project.resources))
+            )
+        field["required"] = _answer(questionary.confirm("Required?", default=True))
+        if kind not in {"text", "bool"}:
+            field["unique"] = _answer(questionary.confirm("Unique?", default=False))
+        if kind not in {"ref", "uuid", "date", "datetime"}:
+            default = _answer(questionary.text("Default (empty for none):")).strip()
+            if default:
+                field["default"] = default
+        fields.append(field)
+    return fields

@@ -1,0 +1,316 @@
+"""`fastapi-starter add resource`: what it writes, what it refuses, and the render tier's checks on it.
+
+The test tier (test_generated_project.py) runs each ORM x auth pairing's own tests, lint, types and
+migration check with two added resources; test_update.py updates a project with a resource.
+"""
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from combinations import ALL_QUESTIONS
+from resources import ORDERS, add_two_resources, commit, gets_resources
+from test_render import (
+    check_files_read_as_hand_written,
+    check_no_jinja_residue,
+    check_python_compiles,
+    check_ruff_lint_and_format,
+    with_longest_names,
+)
+from typer.testing import CliRunner, Result
+
+from fastapi_starter import cli, resource
+from fastapi_starter.errors import StarterError
+from fastapi_starter.matrix import Combination, split
+
+Render = Callable[[Combination], Path]
+PAIRINGS = [c for c in split(ALL_QUESTIONS, tier="test")[0] if gets_resources(c)]
+DEFAULT = split(ALL_QUESTIONS, tier="test", fixed={"database": "sqlite"})[0][0]
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli.build_app(), list(args))
+
+
+def status(project: Path) -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@pytest.fixture
+def project(render: Render, tmp_path: Path) -> Path:
+    """A committed default project, with `add resource` rendering from the working tree's template."""
+    project = Path(shutil.copytree(render(DEFAULT), tmp_path / "project"))
+    commit(project, "New project")
+    return project
+
+
+@pytest.fixture
+def add(template_snapshot: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """`add resource --path PROJECT ...`, rendering from the working tree's template."""
+    monkeypatch.setattr(resource, "render_source", lambda _project: (str(template_snapshot), None))
+
+    def adding(project: Path, *args: str) -> Result:
+        return invoke("add", "resource", "--path", str(project), *args)
+
+    return adding
+
+
+# ---------------------------------------------------------------- the render tier, on resources
+
+
+@pytest.mark.parametrize("combination", PAIRINGS, ids=lambda c: c.id)
+def test_added_resources_pass_the_render_checks(
+    combination: Combination, render: Render, template_snapshot: Path, tmp_path: Path
+) -> None:
+    """No residue, hand-written layout, formatted and lint-free, no word of another choice; with
+    the longest package name allowed."""
+    from other_choices import words_of_other_choices
+
+    project = Path(shutil.copytree(render(with_longest_names(combination)), tmp_path / "p"))
+    files = add_two_resources(project, template_snapshot)
+    assert len(files) >= 2 * 12
+    failures = {}
+    for check in (
+        check_no_jinja_residue,
+        check_files_read_as_hand_written,
+        check_ruff_lint_and_format,
+        check_python_compiles,
+    ):
+        try:
+            check(project, combination, tmp_path)
+        except AssertionError as error:
+            failures[check.__name__] = str(error)
+    words = words_of_other_choices(project, combination.data)
+    assert failures == {}
+    assert [word for word in words if "copier-answers" not in word] == []
+
+
+def test_items_render_from_the_resource_templates(
+    render: Render, template_snapshot: Path, tmp_path: Path
+) -> None:
+    """A resource with the example's fields is the example, modulo its names: one template for both."""
+    for combination in PAIRINGS:
+        project = Path(shutil.copytree(render(combination), tmp_path / combination.id))
+        commit(project, "New project")
+        fields = ["title:str:200", "description:str:2000:optional"]
+        resource.add_resource(
+            project,
+            "things",
+            [resource.parse_field(f) for f in fields],
+            template=str(template_snapshot),
+        )
+        package = next(p for p in (project / "src").iterdir() if p.is_dir())
+        for name in ("models", "schemas", "service", "router", "dependencies", "exceptions"):
+            items = (package / "items" / f"{name}.py").read_text().replace(".items()", ".ITEMS()")
+            for old, new in (("items", "things"), ("Item", "Thing"), ("item", "thing")):
+                items = items.replace(old, new)
+            assert (
+                items.replace(".ITEMS()", ".items()")
+                == (package / "things" / f"{name}.py").read_text()
+            )
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_add_writes_the_domain_and_registers_it_in_two_lines_each(
+    project: Path, add: Callable[..., Result]
+) -> None:
+    result = add(project, "orders", *[f"--field={f}" for f in ORDERS[1:]])
+    assert result.exit_code == 0, result.output
+    package = "src/my_api"
+    written = set(status(project).split("\n"))
+    for name in ("models", "schemas", "service", "router", "dependencies", "exceptions"):
+        assert (project / package / "orders" / f"{name}.py").is_file(), name
+    assert (project / "migrations" / "versions" / "0002_orders.py").is_file()
+    assert (project / "tests" / "orders" / "test_orders.py").is_file()
+    assert (project / ".copier-answers.orders.yml").is_file()
+    assert f" M {package}/main.py" in written and f" M {package}/models.py" in written
+    diff = subprocess.run(
+        ["git", "diff", "-U0", "--", package],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    changed = [line for line in diff.splitlines() if re.match(r"[-+][^-+]", line)]
+    assert changed == [
+        "+from my_api.orders.router import router as orders_router",
+        "+    app.include_router(orders_router)",
+        "+from my_api.orders.models import Order",
+        '-__all__ = ["Base", "Item", "RefreshToken", "User"]',
+        '+__all__ = ["Base", "Item", "Order", "RefreshToken", "User"]',
+    ]
+    assert "Wrote" in result.output and "Registered it in" in result.output
+
+
+def test_pretend_writes_nothing(project: Path, add: Callable[..., Result]) -> None:
+    result = add(project, "orders", "--pretend", "-f", "title:str:80")
+    assert result.exit_code == 0, result.output
+    assert "Would write" in result.output and "orders/models.py" in result.output
+    assert status(project) == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["class", "-f", "a:int"], "'class' is a Python keyword"),
+        (["items", "-f", "a:int"], "'items' is taken by the project"),
+        (["users", "-f", "a:int"], "'users' is taken by the project"),  # a table and a route
+        (["health", "-f", "a:int"], "'health' is taken by the project"),  # a route
+        (["config", "-f", "a:int"], "'config' is taken by the project"),  # a module
+        (["Orders-2", "-f", "a:int"], "'Orders-2' is not a name"),
+        (["orders"], "No terminal to ask the fields on"),
+        (["orders", "-f", "title"], "write name:type"),
+        (["orders", "-f", "title:strr"], "unknown type 'strr'"),
+        (["orders", "-f", "status:enum"], "an enum needs its values"),
+        (["orders", "-f", "customer:ref:customers"], "the project has no resource 'customers'"),
+        (["orders", "-f", "id:int"], "Field 'id' is a reserved name"),
+        (["orders", "-f", "note:text:unique"], "a text cannot be unique"),
+        (["orders", "-f", "a:int", "-f", "a:str"], "Field 'a' is given twice"),
+        (["orders", "-f", "s:enum:a,b=c"], "the default is not one of the values"),
+        (["orders", "-f", "Title:str"], "Field 'Title': use lowercase"),
+    ],
+)
+def test_bad_input_is_one_line_and_touches_nothing(
+    project: Path, add: Callable[..., Result], args: list[str], message: str
+) -> None:
+    result = add(project, *args)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert message in lines[0]
+    assert status(project) == ""
+
+
+def test_an_existing_resource_is_refused(project: Path, add: Callable[..., Result]) -> None:
+    assert add(project, "orders", "-f", "a:int").exit_code == 0
+    commit(project, "orders")
+    again = add(project, "orders", "-f", "a:int")
+    assert again.exit_code == 1
+    assert "'orders' is taken by the project" in again.output
+    assert status(project) == ""
+
+
+def test_a_dirty_tree_is_refused(project: Path, add: Callable[..., Result]) -> None:
+    (project / "notes.md").write_text("wip\n")
+    result = add(project, "orders", "-f", "a:int")
+    assert result.exit_code == 1
+    assert "uncommitted changes (notes.md)" in result.output
+    assert status(project) == "?? notes.md\n"
+
+
+def test_help_names_the_field_syntax() -> None:
+    result = invoke("add", "resource", "--help")
+    assert result.exit_code == 0
+    for word in ("--field", "--pretend", "NAME:TYPE[:ARG][:unique][:optional][=DEFAULT]"):
+        assert word in result.output
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ("customer:str:120", {"name": "customer", "type": "str", "length": 120}),
+        ("note:str", {"name": "note", "type": "str", "length": 255}),
+        ("paid:bool=false", {"name": "paid", "type": "bool", "default": "false"}),
+        ("s:enum:a,b:unique", {"name": "s", "type": "enum", "values": ["a", "b"], "unique": True}),
+        (
+            "c:ref:customers:optional",
+            {"name": "c", "type": "ref", "ref": "customers", "required": False},
+        ),
+    ],
+)
+def test_field_specs(spec: str, field: dict[str, Any]) -> None:
+    parsed = resource.parse_field(spec)
+    assert {key: parsed[key] for key in field} == field
+
+
+def test_a_str_length_is_a_number() -> None:
+    with pytest.raises(StarterError, match="a str's length is a number"):
+        resource.parse_field("a:str:long")
+
+
+# ---------------------------------------------------------------- a real terminal, 80 columns
+
+
+def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    import pexpect
+    import yaml
+
+    starter = str(Path(sys.executable).parent / "fastapi-starter")
+    env = {**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    made = subprocess.run(
+        [starter, "new", "shop", "--defaults", "--no-install"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "shop"
+    child = pexpect.spawn(
+        starter,
+        ["add", "resource", "orders", "--path", str(project), "--vcs-ref", "HEAD"],
+        env=env,
+        dimensions=(40, 80),
+        encoding="utf-8",
+        timeout=120,
+    )
+    child.expect_exact("Field name (empty to finish):")
+    child.send("title\r")
+    child.expect_exact("Type of title:")
+    child.send("\r")  # the first type: str
+    child.expect_exact("Maximum length:")
+    child.send("\x7f" * 3 + "120\r")  # the default (255) replaced
+    child.expect_exact("Required?")
+    child.send("\r")
+    child.expect_exact("Unique?")
+    child.send("\r")
+    child.expect_exact("Default (empty for none):")
+    child.send("\r")
+    child.expect_exact("Field name (empty to finish):")
+    child.send("status\r")
+    child.expect_exact("Type of status:")
+    child.send("\x1b[B" * 8 + "\r")  # down to enum
+    child.expect_exact("Values (comma-separated):")
+    child.send("new,done\r")
+    child.expect_exact("Required?")
+    child.send("\r")
+    child.expect_exact("Unique?")
+    child.send("n")
+    child.expect_exact("Default (empty for none):")
+    child.send("new\r")
+    child.expect_exact("Field name (empty to finish):")
+    child.send("\r")
+    child.expect_exact("Registered it in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    answers = yaml.safe_load((project / ".copier-answers.orders.yml").read_text())
+    assert answers["resource_fields"] == [
+        {"name": "title", "type": "str", "length": 120, "required": True, "unique": False},
+        {
+            "name": "status",
+            "type": "enum",
+            "values": ["new", "done"],
+            "required": True,
+            "unique": False,
+            "default": "new",
+        },
+    ]
+    printed = str(child.before)
+    assert all(len(line) <= 80 for line in printed.splitlines()), printed

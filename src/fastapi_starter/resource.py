@@ -18,9 +18,16 @@ import yaml
 from fastapi_starter import questions, template_source
 from fastapi_starter.errors import StarterError
 
-TYPES = ("str", "text", "int", "decimal", "bool", "date", "datetime", "uuid", "enum", "ref")
 DEFAULT_STR_LENGTH = 255
 ANSWERS_GLOB = ".copier-answers.*.yml"
+
+
+def field_types() -> list[str]:
+    """The field types, as copier.yml lists them (`resource_field_types`)."""
+    template = questions.load(template_source.locate().copier_yml)
+    return [
+        str(kind) for kind in next(q for q in template if q.name == "resource_field_types").default
+    ]
 
 
 def answers_file(name: str) -> str:
@@ -39,8 +46,8 @@ def parse_field(spec: str) -> dict[str, Any]:
         raise StarterError(f"Field '{spec}': write name:type[:arg][:unique][:optional][=default]")
     kind, *options = parts
     field: dict[str, Any] = {"name": name.strip(), "type": kind.strip()}
-    if field["type"] not in TYPES:
-        raise StarterError(f"Field '{spec}': unknown type '{kind}' ({', '.join(TYPES)})")
+    if field["type"] not in (types := field_types()):
+        raise StarterError(f"Field '{spec}': unknown type '{kind}' ({', '.join(types)})")
     flags = {option for option in options if option in {"unique", "optional"}}
     args = [option for option in options if option not in flags]
     if len(args) > 1:

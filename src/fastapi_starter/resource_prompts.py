@@ -3,7 +3,7 @@
 from typing import Any
 
 from fastapi_starter.errors import StarterError
-from fastapi_starter.resource import DEFAULT_STR_LENGTH, TYPES, Project
+from fastapi_starter.resource import DEFAULT_STR_LENGTH, Project, field_types
 
 
 def _answer(question: Any) -> Any:
@@ -20,7 +20,7 @@ def ask_fields(project: Project) -> list[dict[str, Any]]:
         name = _answer(questionary.text("Field name (empty to finish):")).strip()
         if not name:
             break
-        kind = _answer(questionary.select(f"Type of {name}:", choices=list(TYPES)))
+        kind = _answer(questionary.select(f"Type of {name}:", choices=field_types()))
         field: dict[str, Any] = {"name": name, "type": kind}
         if kind == "str":
             length = _answer(

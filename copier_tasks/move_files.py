@@ -7,6 +7,7 @@ any other file: edits are kept, the template's changes arrive, and overlapping c
 conflict markers. A file the project had deleted stays deleted.
 """
 
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,5 +61,7 @@ def main(pairs: list[tuple[str, str]]) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C reaches the whole foreground job: end at once and quietly; the update rolls back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     arguments = sys.argv[1:]
     main(list(zip(arguments[::2], arguments[1::2], strict=True)))

@@ -393,6 +393,29 @@ def pexpect_eof() -> object:
     return pexpect.EOF
 
 
+def test_the_answers_are_settled_without_rendering_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interactive `new` asks, shows the summary, then renders once: asking renders nothing."""
+    from copier._main import Worker
+
+    from fastapi_starter import generate
+
+    rendered: list[object] = []
+    render_file = Worker._render_file
+    monkeypatch.setattr(
+        Worker,
+        "_render_file",
+        lambda self, *args, **kw: rendered.append(args) or render_file(self, *args, **kw),
+    )
+    answers = generate.ask(
+        Path("asked"), given={"auth": "jwt"}, use_defaults=True, interactive=False
+    )
+    assert (answers["project_slug"], answers["auth"]) == ("asked", "jwt")
+    assert rendered == []
+    assert not Path("asked").exists()
+    generate.render(Path("asked"), answers)
+    assert rendered, "render renders the files (the spy sees them)"
+
+
 def test_ctrl_c_at_a_prompt_keeps_the_answers_for_one_command_that_replays_them() -> None:
     child = terminal("--no-install", "--no-git")
     child.expect_exact("Human-readable name of the project")

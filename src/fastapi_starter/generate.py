@@ -168,6 +168,7 @@ def ask(
                 user_defaults=user_defaults,
                 defaults=use_defaults,
                 pretend=True,
+                exclude=["*"],  # only the answers: the files are rendered once, by ``render``
                 quiet=True,
                 vcs_ref=source.ref(vcs_ref),
             )

@@ -20,6 +20,7 @@ from fastapi_starter.errors import StarterError
 
 DEFAULT_STR_LENGTH = 255
 ANSWERS_GLOB = ".copier-answers.*.yml"
+LINE_LENGTH = 100  # the generated projects' (ruff's line-length)
 
 
 def field_types() -> list[str]:
@@ -187,9 +188,13 @@ def resource_data(
 
 
 def _insert_import(text: str, line: str, package: str) -> str:
-    """``line`` among the file's ``from <package>.`` imports, where ruff's isort puts it."""
+    """``line`` among the file's ``from <package>.`` imports, where ruff's isort puts it (and
+    wrapped as it wraps one past 100 characters)."""
     lines = text.split("\n")
     module = line.split()[1]
+    if len(line) > LINE_LENGTH:
+        head, names = line.split(" import ")
+        line = f"{head} import (\n    {names},\n)"
     starts = [i for i, existing in enumerate(lines) if existing.startswith(f"from {package}.")]
     if not starts:
         raise StarterError(f"No 'from {package}.' import to add '{line}' next to")
@@ -223,7 +228,7 @@ def _register_model(text: str, package: str, name: str, model: str) -> str:
         raise StarterError("models.py has no __all__ list to add the model to")
     names = sorted({*re.findall(r"\"(\w+)\"", found[1]), model})
     one = f"__all__ = [{', '.join(f'{n!r}'.replace(chr(39), chr(34)) for n in names)}]\n"
-    if len(one) > 101:
+    if len(one) > LINE_LENGTH + 1:  # with its newline
         one = "__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]\n"
     return f"{text[: found.start()]}{one}{text[found.end() :]}"
 

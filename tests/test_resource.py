@@ -161,6 +161,13 @@ def test_pretend_writes_nothing(project: Path, add: Callable[..., Result]) -> No
     assert status(project) == ""
 
 
+def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> None:
+    result = add(project, "equipment", "--singular", "device", "-f", "title:str:80")
+    assert result.exit_code == 0, result.output
+    models = (project / "src" / "my_api" / "equipment" / "models.py").read_text()
+    assert "class Device(" in models and '"equipment"' in models
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -180,6 +187,8 @@ def test_pretend_writes_nothing(project: Path, add: Callable[..., Result]) -> No
         (["orders", "-f", "a:int", "-f", "a:str"], "Field 'a' is given twice"),
         (["orders", "-f", "s:enum:a,b=c"], "the default is not one of the values"),
         (["orders", "-f", "Title:str"], "Field 'Title': use lowercase"),
+        (["equipment", "-f", "a:int"], "The singular 'equipment' is the resource's name too"),
+        (["orders", "--singular", "x" * 21, "-f", "a:int"], "at most 20 characters"),
     ],
 )
 def test_bad_input_is_one_line_and_touches_nothing(

@@ -410,6 +410,15 @@ def add_resource(
             "ref (ARG: another resource).",
         ),
     ] = None,
+    singular: Annotated[
+        str | None,
+        typer.Option(
+            "--singular",
+            metavar="NAME",
+            help="One of them, for class and variable names. Default: from the name (orders: "
+            "order).",
+        ),
+    ] = None,
     path: Annotated[
         Path, typer.Option("--path", help="The project (a clean git checkout).")
     ] = Path(),
@@ -436,7 +445,9 @@ def add_resource(
         fields = ask_fields(resource.read_project(path.resolve()))
     else:
         raise StarterError("No terminal to ask the fields on: pass them with --field")
-    added = resource.add_resource(path, name, fields, pretend=pretend, vcs_ref=vcs_ref)
+    added = resource.add_resource(
+        path, name, fields, pretend=pretend, vcs_ref=vcs_ref, item=singular
+    )
     verb = "Would write" if pretend else "Wrote"
     typer.echo(f"{verb} {len(added.files)} files for {name}:")
     for file in added.files:

@@ -7,6 +7,7 @@ migration check with two added resources; test_update.py updates a project with 
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,37 @@ def test_pretend_writes_nothing(project: Path, add: Callable[..., Result]) -> No
     assert result.exit_code == 0, result.output
     assert "Would write" in result.output and "orders/models.py" in result.output
     assert status(project) == ""
+
+
+def test_plain_copier_copy_prints_the_lines_that_register_it(
+    project: Path, template_snapshot: Path
+) -> None:
+    """Copier alone does not register a resource: its message gives the lines, which work."""
+    copied = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "copier"), "copy", "--trust", "--defaults",
+            "--data-file", ".copier-answers.yml", "--answers-file", ".copier-answers.orders.yml",
+            "--data", "resource=orders", "--data", "resource_fields=[{name: code, type: int}]",
+            str(template_snapshot), ".",
+        ],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stderr
+    message = copied.stderr[copied.stderr.index("The resource orders is written") :]
+    assert "\n\n\n" not in message.strip()
+    lines = [line.strip() for line in message.strip().splitlines()]
+    package = project / "src" / "my_api"
+    registered = resource.registrations(resource.read_project(project), "orders", "order")
+
+    def added(path: Path) -> set[str]:
+        before = {line.strip() for line in path.read_text().splitlines()}
+        return {line.strip() for line in registered[path].splitlines()} - before
+
+    in_main = lines[lines.index("in src/my_api/main.py") + 1 :][:2]
+    assert set(in_main) == added(package / "main.py")
+    in_models = lines[lines.index("in src/my_api/models.py, and in its __all__") + 1]
+    assert in_models in added(package / "models.py")
+    assert lines[-1] == "Then apply its migration: uv run alembic upgrade head"
 
 
 def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> None:

@@ -20,6 +20,7 @@ from fastapi_starter.errors import StarterError
 
 DEFAULT_STR_LENGTH = 255
 ANSWERS_GLOB = ".copier-answers.*.yml"
+_VALIDATION = re.compile(r"^Validation error for question '[^']*':\s*")
 LINE_LENGTH = 100  # the generated projects' (ruff's line-length)
 
 
@@ -311,7 +312,10 @@ def add_resource(
         return worker, generate._created_files(output.getvalue())
 
     # Copier validates every answer before it writes anything: a bad name or field touches nothing.
-    worker, files = run(pretend=True)
+    try:
+        worker, files = run(pretend=True)
+    except StarterError as error:  # the message names the value; the question's name is internal
+        raise StarterError(_VALIDATION.sub("", str(error))) from error
     changes = registrations(project, name, str(worker.answers.combined["resource_item"]))
     if not pretend:
         run(pretend=False)

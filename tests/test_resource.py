@@ -316,13 +316,22 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     child.expect_exact("Type of title:")
     child.send("\r")  # the first type: str
     child.expect_exact("Maximum length:")
-    child.send("\x7f" * 3 + "120\r")  # the default (255) replaced
+    child.send("120\r")  # typing replaces the default (255)
     child.expect_exact("Required?")
     child.send("\r")
     child.expect_exact("Unique?")
     child.send("\r")
     child.expect_exact("Default (empty for none):")
     child.send("\r")
+    child.expect_exact("Field name (empty to finish):")
+    child.send("code\r")
+    child.expect_exact("Type of code:")
+    child.send("\r")
+    child.expect_exact("Maximum length:")
+    child.send("\r")  # the default
+    for question in ("Required?", "Unique?", "Default (empty for none):"):
+        child.expect_exact(question)
+        child.send("\r")
     child.expect_exact("Field name (empty to finish):")
     child.send("status\r")
     child.expect_exact("Type of status:")
@@ -344,6 +353,7 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     answers = yaml.safe_load((project / ".copier-answers.orders.yml").read_text())
     assert answers["resource_fields"] == [
         {"name": "title", "type": "str", "length": 120, "required": True, "unique": False},
+        {"name": "code", "type": "str", "length": 255, "required": True, "unique": False},
         {
             "name": "status",
             "type": "enum",

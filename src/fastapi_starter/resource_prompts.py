@@ -3,6 +3,7 @@
 from typing import Any
 
 from fastapi_starter.errors import StarterError
+from fastapi_starter.prompts import _placeholder
 from fastapi_starter.resource import DEFAULT_STR_LENGTH, Project, field_types
 
 
@@ -23,14 +24,15 @@ def ask_fields(project: Project) -> list[dict[str, Any]]:
         kind = _answer(questionary.select(f"Type of {name}:", choices=field_types()))
         field: dict[str, Any] = {"name": name, "type": kind}
         if kind == "str":
+            # The default as a placeholder that typing replaces (a pre-filled "255" became "25580").
             length = _answer(
                 questionary.text(
                     "Maximum length:",
-                    default=str(DEFAULT_STR_LENGTH),
-                    validate=lambda text: text.isdigit() or "A number",
+                    placeholder=_placeholder(str(DEFAULT_STR_LENGTH)),
+                    validate=lambda text: not text.strip() or text.strip().isdigit() or "A number",
                 )
-            )
-            field["length"] = int(length)
+            ).strip()
+            field["length"] = int(length or DEFAULT_STR_LENGTH)
         elif kind == "enum":
             values = _answer(questionary.text("Values (comma-separated):"))
             field["values"] = [value.strip() for value in values.split(",") if value.strip()]

@@ -8,13 +8,18 @@ conflict markers. A file the project had deleted stays deleted.
 """
 
 import signal
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-import copier
-import yaml
+# Ctrl-C reaches the whole foreground job: end at once and quietly (the update rolls back), from
+# the first line on, not only once the imports below are done.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import copier  # noqa: E402
+import yaml  # noqa: E402
 
 LABELS = ["-L", "before updating", "-L", "last update", "-L", "after updating"]
 
@@ -61,7 +66,5 @@ def main(pairs: list[tuple[str, str]]) -> None:
 
 
 if __name__ == "__main__":
-    # Ctrl-C reaches the whole foreground job: end at once and quietly; the update rolls back.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
     arguments = sys.argv[1:]
     main(list(zip(arguments[::2], arguments[1::2], strict=True)))

@@ -193,6 +193,26 @@ def test_plain_copier_copy_prints_the_lines_that_register_it(
     assert lines[-1] == "Then apply its migration: uv run alembic upgrade head"
 
 
+def test_help_lists_copier_ymls_field_types(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI keeps no list of its own: a type added to copier.yml shows in `--help`."""
+    from fastapi_starter import template_source
+
+    config = (template_source.locate().copier_yml).read_text()
+    changed = config.replace("default: [str, text, int,", "default: [str, text, json, int,")
+    assert changed != config
+    (tmp_path / "copier.yml").write_text(changed)
+    monkeypatch.setattr(
+        template_source, "locate", lambda: template_source.TemplateSource(tmp_path, None)
+    )
+    result = invoke("add", "resource", "--help")
+    assert result.exit_code == 0, result.output
+    assert "Field types: str (ARG: length, default 255), text, json, int," in " ".join(
+        result.output.split()
+    )
+
+
 def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> None:
     result = add(project, "equipment", "--singular", "device", "-f", "title:str:80")
     assert result.exit_code == 0, result.output

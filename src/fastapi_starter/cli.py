@@ -405,9 +405,7 @@ def add_resource(
             "--field",
             "-f",
             metavar="NAME:TYPE[:ARG][:unique][:optional][=DEFAULT]",
-            help="A field (repeatable); without any, they are asked. TYPE: str (ARG: length, "
-            "default 255), text, int, decimal, bool, date, datetime, uuid, enum (ARG: a,b,c), "
-            "ref (ARG: another resource).",
+            help="A field (repeatable); without any, they are asked. TYPE: see below.",
         ),
     ] = None,
     singular: Annotated[
@@ -461,7 +459,8 @@ def add_resource(
 
 def build_app() -> typer.Typer:
     """The Typer app, with the options of ``new`` read from the template's copier.yml."""
-    asked = questions.asked(questions.load(template_source.locate().copier_yml))
+    template = questions.load(template_source.locate().copier_yml)
+    asked = questions.asked(template)
     app = typer.Typer(
         no_args_is_help=True,
         add_completion=True,
@@ -477,7 +476,10 @@ def build_app() -> typer.Typer:
     add = typer.Typer(
         no_args_is_help=True, rich_markup_mode=None, help="Add to a project: a resource."
     )
-    add.command("resource")(_error_boundary(add_resource))
+    from fastapi_starter.resource import field_types_help
+
+    types = field_types_help(template)
+    add.command("resource", epilog=f"Field types: {types}.")(_error_boundary(add_resource))
     app.add_typer(add, name="add")
     # Template CI tooling, not for users: out of --help (the generator's tests and CI call it).
     app.command("matrix", hidden=True)(_error_boundary(matrix))

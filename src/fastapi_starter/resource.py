@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fastapi_starter import questions, template_source
 from fastapi_starter.errors import StarterError
 
@@ -24,12 +22,25 @@ _VALIDATION = re.compile(r"^Validation error for question '[^']*':\s*")
 LINE_LENGTH = 100  # the generated projects' (ruff's line-length)
 
 
-def field_types() -> list[str]:
+# What ARG is for the types that take one (see parse_field).
+ARGUMENTS = {"str": f"length, default {DEFAULT_STR_LENGTH}", "enum": "a,b,c", "ref": "a resource"}
+
+
+def field_types(template: list[questions.Question] | None = None) -> list[str]:
     """The field types, as copier.yml lists them (`resource_field_types`)."""
-    template = questions.load(template_source.locate().copier_yml)
+    if template is None:
+        template = questions.load(template_source.locate().copier_yml)
     return [
         str(kind) for kind in next(q for q in template if q.name == "resource_field_types").default
     ]
+
+
+def field_types_help(template: list[questions.Question]) -> str:
+    """``str (ARG: length, default 255), text, ...``: the types, with what ARG is."""
+    return ", ".join(
+        f"{kind} (ARG: {ARGUMENTS[kind]})" if kind in ARGUMENTS else kind
+        for kind in field_types(template)
+    )
 
 
 def answers_file(name: str) -> str:
@@ -97,6 +108,8 @@ class Project:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    import yaml  # slow to import: not on --help (build_app imports this module)
+
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:

@@ -585,6 +585,24 @@ def _copier(operation: str, say: _Once, **kwargs: Any) -> None:
                 say(line.strip())
 
 
+def _copier_update(
+    trial: Path, ref: str | None, data: Mapping[str, Any], say: _Once, **options: Any
+) -> None:
+    """``copier update`` of the scratch clone, as every update here runs it: the recorded answers
+    and ``data``, conflicts left inline."""
+    _copier(
+        "run_update",
+        say,
+        dst_path=trial,
+        vcs_ref=ref,
+        data=dict(data),
+        defaults=True,
+        overwrite=True,
+        conflict="inline",
+        **options,
+    )
+
+
 def _render(
     src_path: str,
     ref: str,
@@ -667,17 +685,7 @@ def _update_resources(
         say(f"Updating {name}")
         recorded = yaml.safe_load((trial / name).read_text(encoding="utf-8"))
         given = {key: value for key, value in data.items() if key in recorded}
-        _copier(
-            "run_update",
-            say,
-            dst_path=trial,
-            answers_file=name,
-            vcs_ref=target.ref,
-            data=given,
-            defaults=True,
-            overwrite=True,
-            conflict="inline",
-        )
+        _copier_update(trial, target.ref, given, say, answers_file=name)
         commit_step(name)
     _git("reset", "--quiet", head, cwd=clone)
     if stages:
@@ -886,16 +894,7 @@ def _update(
         to_label = f" to {display_version(target.ref)}" if target.ref else ""
         say(f"Updating a scratch copy of the project from {from_version}{to_label}")
         try:
-            _copier(
-                "run_update",
-                say,
-                dst_path=trial,
-                vcs_ref=target.ref,
-                data=data,
-                defaults=True,
-                overwrite=True,
-                conflict="inline",
-            )
+            _copier_update(trial, target.ref, data, say)
             _update_resources(clone, trial, target, data, say)
         except StarterError as error:
             raise StarterError(f"{error}; nothing was changed") from error

@@ -2,6 +2,9 @@
 
 import errno
 import os
+import re
+
+_QUESTION_NAMED = re.compile(r"^Validation error for question '[^']*':\s*")
 
 
 class StarterError(Exception):
@@ -15,3 +18,9 @@ def os_error_message(error: OSError) -> str:
         reason = "No space left on device (the disk is full)"
     where = f": {error.filename}" if error.filename else ""
     return f"{reason}{where}"
+
+
+def without_question_name(message: str) -> str:
+    """Copier's validation message without its "Validation error for question 'x': ", where the
+    prompt or the command already says what is asked."""
+    return _QUESTION_NAMED.sub("", message.strip())

@@ -15,12 +15,12 @@ Copier still parses, casts and validates every answer: the wrapped prompt calls 
 ``validate`` and ``filter``.
 """
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from fastapi_starter import output
+from fastapi_starter.errors import without_question_name
 
 Check = Callable[[Any], str | None]
 """A check of an answer: None when it is fine, else the message to show."""
@@ -53,8 +53,7 @@ def _error(message: str) -> None:
     from prompt_toolkit import print_formatted_text
     from prompt_toolkit.formatted_text import FormattedText
 
-    # Copier's "Validation error for question 'x': " names what the prompt above already asks.
-    message = re.sub(r"^Validation error for question '[^']*':\s*", "", message.strip())
+    message = without_question_name(message)  # the prompt above says what is asked
     text = output.wrap(f">> {message}", first_indent="", indent="   ", columns=_columns())
     print_formatted_text(FormattedText([("fg:ansired", text)]))
 

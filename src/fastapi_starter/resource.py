@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_starter import questions, template_source
-from fastapi_starter.errors import StarterError
+from fastapi_starter.errors import StarterError, without_question_name
 
 DEFAULT_STR_LENGTH = 255
 ANSWERS_GLOB = ".copier-answers.*.yml"
-_VALIDATION = re.compile(r"^Validation error for question '[^']*':\s*")
 LINE_LENGTH = 100  # the generated projects' (ruff's line-length)
 
 
@@ -328,7 +327,7 @@ def add_resource(
     try:
         worker, files = run(pretend=True)
     except StarterError as error:  # the message names the value; the question's name is internal
-        raise StarterError(_VALIDATION.sub("", str(error))) from error
+        raise StarterError(without_question_name(str(error))) from error
     changes = registrations(project, name, str(worker.answers.combined["resource_item"]))
     if not pretend:
         run(pretend=False)

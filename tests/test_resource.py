@@ -190,7 +190,7 @@ def test_plain_copier_copy_prints_the_lines_that_register_it(
     assert set(in_main) == added(package / "main.py")
     in_models = lines[lines.index("in src/my_api/models.py, and in its __all__") + 1]
     assert in_models in added(package / "models.py")
-    assert lines[-1] == "Then apply its migration: uv run alembic upgrade head"
+    assert lines[-2:] == ["uv run ruff check --fix", "uv run alembic upgrade head"]
 
 
 def test_help_lists_copier_ymls_field_types(

@@ -176,8 +176,9 @@ def test_plain_copier_copy_prints_the_lines_that_register_it(
         cwd=project, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert copied.returncode == 0, copied.stderr
-    message = copied.stderr[copied.stderr.index("The resource orders is written") :]
+    message = copied.stderr[copied.stderr.index("Wrote the resource orders.") :]
     assert "\n\n\n" not in message.strip()
+    assert max(len(line) for line in message.splitlines()) <= 80
     lines = [line.strip() for line in message.strip().splitlines()]
     package = project / "src" / "my_api"
     registered = resource.registrations(resource.read_project(project), "orders", "order")

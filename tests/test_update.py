@@ -831,6 +831,8 @@ STEPS = [
     ("apply", 1, "terminate", 143, "old"),
     # A migration (move_files.py) renders the old template in Python: Ctrl-C half a second later.
     ("HEAD:./.copier-answers.yml", 1, "interrupt-soon", 130, "old"),
+    # It fails (its git fails, it raises): one line, by the task's name, not its traceback.
+    ("HEAD:./.copier-answers.yml", 1, "fail-after", 1, "task failed"),
     ("--index-info", 1, "fail-after", 1, "failed in scratch"),  # Copier's conflict stages
     ("--no-write-fetch-head", 1, "interrupt", 130, "old"),  # the result is being fetched
     ("read-tree", 1, "interrupt", 130, "new"),  # the work tree is moving: held until it is done
@@ -864,6 +866,8 @@ def test_interruption_or_failure_at_each_step_leaves_old_or_new(
         if outcome == "failed":
             assert "The update could not be applied (git " in stderr
             assert "fatal: disk full); nothing was changed" in stderr
+        elif outcome == "task failed":
+            assert re.search(r"move_files\.py failed: \w*Error: .+; nothing was changed", stderr)
         elif outcome == "failed in scratch":
             assert "git update-index failed: fatal: disk full; nothing was changed" in stderr
         else:

@@ -124,6 +124,33 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(monkeypatch: pytest.MonkeyPa
     assert list(Path.cwd().iterdir()) == []
 
 
+# Loaded by every Python process on PYTHONPATH: in Copier's task that writes .env, the disk is full.
+FULL_DISK_FOR_THE_ENV_TASK = """
+import sys
+
+if sys.argv and sys.argv[0].endswith("write_env.py"):
+    import errno
+    import secrets
+
+    def token_urlsafe(nbytes=None):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    secrets.token_urlsafe = token_urlsafe
+"""
+
+
+def test_a_failing_task_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(FULL_DISK_FOR_THE_ENV_TASK)
+    result = starter(
+        "new", "proj", "--defaults", "--no-install", "--no-git", env={"PYTHONPATH": str(hook)}
+    )
+    assert_one_line_error(result, "write_env.py failed: OSError: [Errno 28] No space left")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert list(Path.cwd().iterdir()) == []
+
+
 def test_output_to_a_pipe_is_plain_and_quiet() -> None:
     result = starter("new", "plain", "--defaults", "--no-install", env={"NO_COLOR": ""})
     assert result.returncode == 0, result.stderr

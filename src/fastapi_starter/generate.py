@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_starter import questions, template_source
-from fastapi_starter.errors import StarterError, os_error_message
+from fastapi_starter.errors import StarterError, copier_tasks_quiet, os_error_message
 
 NO_TERMINAL = "No terminal to ask the questions on: pass --defaults and/or --data KEY=VALUE"
 
@@ -111,13 +111,17 @@ def _remove_what_was_written(destination: Path, *, existed: bool) -> None:
                 child.unlink(missing_ok=True)
 
 
-def _run_copy(destination: Path, **kwargs: Any) -> Any:
-    """Call copier, turning its user-facing failures into ``StarterError``."""
+def _run_copy(destination: Path, *, asks: bool, **kwargs: Any) -> Any:
+    """Call copier, turning its user-facing failures into ``StarterError``. Unless it ``asks`` on the
+    terminal, its tasks' output is kept off the terminal (see ``copier_tasks_quiet``)."""
     from copier import run_copy
     from copier.errors import CopierError, DirtyLocalWarning, InteractiveSessionError
 
     try:
-        with warnings.catch_warnings():
+        with (
+            warnings.catch_warnings(),
+            contextlib.nullcontext() if asks else copier_tasks_quiet(),
+        ):
             # Rendering a checkout at HEAD with uncommitted edits is what a template developer wants.
             warnings.simplefilter("ignore", DirtyLocalWarning)
             return run_copy(dst_path=destination, unsafe=True, **kwargs)
@@ -163,6 +167,7 @@ def ask(
         try:
             worker = _run_copy(
                 destination or Path.cwd(),
+                asks=True,
                 src_path=source.prepare(),
                 data=dict(given),
                 user_defaults=user_defaults,
@@ -275,6 +280,7 @@ def _render(
         with _captured() as copier_output:
             worker = _run_copy(
                 destination,
+                asks=False,
                 src_path=source.prepare(),
                 defaults=True,
                 overwrite=overwrite,

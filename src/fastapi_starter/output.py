@@ -4,6 +4,7 @@ Colour and progress go to a terminal only, and never when ``NO_COLOR`` is set (h
 pipes and files get plain lines.
 """
 
+import io
 import itertools
 import os
 import shutil
@@ -67,6 +68,24 @@ def progress(message: str, *, stream: TextIO | None = None) -> Iterator[None]:
     if not is_terminal(out):
         yield
         return
+    with _own_copy(out) as own:
+        yield from _spinning(message, own)
+
+
+@contextmanager
+def _own_copy(stream: TextIO) -> Iterator[TextIO]:
+    """The stream on a descriptor of its own: the block may point stderr elsewhere meanwhile
+    (Copier's tasks' output, see errors.copier_tasks_quiet), not the spinner with it."""
+    try:
+        copy = os.dup(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        yield stream
+        return
+    with os.fdopen(copy, "w") as own:
+        yield own
+
+
+def _spinning(message: str, out: TextIO) -> Iterator[None]:
     stop = threading.Event()
 
     def spin() -> None:

@@ -312,6 +312,7 @@ def add_resource(
         with generate._captured() as output:
             worker = generate._run_copy(
                 root,
+                asks=False,
                 src_path=src_path,
                 data=data,
                 answers_file=answers_file(name),

@@ -18,7 +18,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import warnings
@@ -26,12 +25,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import FrameType
-from typing import Any, BinaryIO
+from typing import Any
 
 import yaml
 
 from fastapi_starter import template_source
-from fastapi_starter.errors import StarterError
+from fastapi_starter.errors import StarterError, copier_tasks_quiet
 
 ANSWERS_FILE = ".copier-answers.yml"
 # A resource's answers (`fastapi-starter add resource NAME`): .copier-answers.NAME.yml
@@ -564,53 +563,21 @@ def _copier_error(error: BaseException) -> str:
     return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
 
 
-@contextlib.contextmanager
-def _subprocess_output_to(sink: BinaryIO) -> Iterator[None]:
-    """What subprocesses write meanwhile goes to ``sink``, not the terminal: Copier's tasks inherit
-    this process's stdout and stderr."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    try:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        yield
-    finally:
-        for fd, copy in zip((1, 2), saved, strict=True):
-            os.dup2(copy, fd)
-            os.close(copy)
-
-
-def _task_error(error: subprocess.CalledProcessError, output: BinaryIO) -> str:
-    """A failed task, by its script's name, and the last line it wrote (its error)."""
-    command = [str(word) for word in error.cmd] if isinstance(error.cmd, list) else [str(error.cmd)]
-    scripts = [word for word in command[1:] if not word.startswith("-")]
-    name = Path(scripts[0] if scripts else command[0]).name
-    output.seek(0)
-    lines = [line.strip() for line in output.read().decode(errors="replace").splitlines()]
-    said = [line for line in lines if line]
-    return f"{name} failed: {said[-1] if said else f'exit code {error.returncode}'}"
-
-
 def _copier(operation: str, say: _Once, **kwargs: Any) -> None:
     """Call copier quietly, turning its failures into ``StarterError``; its messages are said once,
     and its tasks' output only when one fails (its last line)."""
     import copier
-    from copier.errors import CopierError, DirtyLocalWarning, TaskError
+    from copier.errors import CopierError, DirtyLocalWarning
 
     printed = io.StringIO()
     try:
         with (
-            tempfile.TemporaryFile() as output,
             warnings.catch_warnings(),
             contextlib.redirect_stderr(printed),
+            copier_tasks_quiet(),
         ):
             warnings.simplefilter("ignore", DirtyLocalWarning)
-            try:
-                with _subprocess_output_to(output):
-                    getattr(copier, operation)(unsafe=True, quiet=True, **kwargs)
-            except TaskError as error:
-                raise StarterError(_task_error(error, output)) from error
+            getattr(copier, operation)(unsafe=True, quiet=True, **kwargs)
     except (KeyboardInterrupt, StarterError):
         raise
     except (CopierError, ValueError, subprocess.CalledProcessError) as error:

@@ -177,6 +177,28 @@ def test_no_color_is_honoured_on_a_terminal_too() -> None:
     assert "\x1b[" not in text.replace("\x1b[2K", ""), text  # only the spinner's line clearing
 
 
+SPIN_WHILE_TASKS_ARE_QUIET = """
+import time
+import copier.errors  # imported before the spinner starts: its frames then all fall in the block
+from fastapi_starter import errors, output
+
+with output.progress("Working"), errors.copier_tasks_quiet():
+    time.sleep(1)
+"""
+
+
+def test_the_spinner_turns_while_copiers_tasks_write_to_a_file() -> None:
+    """While Copier renders, stderr points at a file (its tasks' output): not the spinner's frames."""
+    child = pexpect.spawn(
+        sys.executable, ["-c", SPIN_WHILE_TASKS_ARE_QUIET],
+        dimensions=(24, 80), encoding="utf-8", timeout=60,
+    )  # fmt: skip
+    text = child.read()
+    child.wait()
+    assert len(re.findall(r"\rWorking [|/\\-]", text)) >= 5, repr(text)  # one each 0.1 s
+    assert text.endswith("\r\x1b[2K"), repr(text)  # the line cleared once done
+
+
 def test_a_project_answers_file_is_accepted_as_data_file(tmp_path: Path) -> None:
     first = starter("new", "first", "--defaults", "--no-install", "--no-git", "--auth", "none")
     assert first.returncode == 0, first.stderr

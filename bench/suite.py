@@ -22,7 +22,10 @@ from fastapi_starter import matrix, questions  # noqa: E402
 
 PARTS = {
     "render tier": ["-m", "not slow", "tests/test_render.py", "tests/test_ship_files.py"],
-    "test tier": ["-m", "slow", "tests/test_generated_project.py", "tests/test_ship_files.py"],
+    "test tier": [
+        *("-m", "slow", "tests/test_generated_project.py", "tests/test_schemas.py"),
+        "tests/test_ship_files.py",
+    ],
     "container tier": ["-m", "container"],
     "fuzz tier": ["tests/test_fuzz.py"],
     "new-flow": ["tests/test_new_flow.py"],

@@ -105,6 +105,13 @@ def render(copie_session: Copie, template_snapshot: Path) -> Callable[[Combinati
     return _render
 
 
+@pytest.fixture(scope="session")
+def worker_caches(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This worker's environments and mypy cache, shared by the projects it installs (each worker
+    has its own base temp)."""
+    return tmp_path_factory.mktemp("worker-caches")
+
+
 @pytest.fixture
 def repo() -> Path:
     return REPO

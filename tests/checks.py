@@ -43,7 +43,8 @@ def jinja_residue(project: Path) -> list[str]:
 
 
 def layout_problems(path: Path) -> list[str]:
-    """Blank-line hygiene of a hand-written file: no blank start, one final newline, no blank runs.
+    """Blank-line hygiene of a hand-written file: no blank start, one final newline, no blank runs;
+    in Markdown, no line written twice in a row (two branches of a template that both render).
 
     Python files may keep the two blank lines that PEP 8 puts between top-level definitions.
     """
@@ -58,8 +59,15 @@ def layout_problems(path: Path) -> list[str]:
     allowed_blank_run = 2 if path.suffix == ".py" else 1
     if "\n" * (allowed_blank_run + 2) in text:
         problems.append(f"has more than {allowed_blank_run} blank line(s) in a row")
-    if any(line != line.rstrip() for line in text.splitlines()):
+    lines = text.splitlines()
+    if any(line != line.rstrip() for line in lines):
         problems.append("has trailing whitespace")
+    if path.suffix == ".md":
+        problems += [
+            f"repeats line {number}: {line.strip()}"
+            for number, (line, previous) in enumerate(zip(lines[1:], lines), 2)
+            if line == previous and re.search(r"\w", line)
+        ]
     return problems
 
 

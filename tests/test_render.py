@@ -288,6 +288,14 @@ def test_every_check_can_fail(tmp_path: Path) -> None:
     assert refused == [check.__name__ for check in CHECKS]
 
 
+def test_markdown_lines_written_twice_in_a_row_are_refused(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("```bash\nuv run app create-key ops\nuv run app create-key ops\n```\n")
+    assert layout_problems(readme) == ["repeats line 3: uv run app create-key ops"]
+    readme.write_text("| a |\n| --- |\n\n```\n```\n")  # blank lines and fences may repeat
+    assert layout_problems(readme) == []
+
+
 def test_layout_check_names_unlisted_and_stale_files(tmp_path: Path) -> None:
     (tmp_path / "src" / "app" / "items").mkdir(parents=True)
     for name in ("main.py", "items/router.py", "items/new.py"):

@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def layout_problems(path: Path) -> list[str]:
     if path.suffix == ".md":
         problems += [
             f"repeats line {number}: {line.strip()}"
-            for number, (line, previous) in enumerate(zip(lines[1:], lines), 2)
+            for number, (previous, line) in enumerate(pairwise(lines), 2)
             if line == previous and re.search(r"\w", line)
         ]
     return problems

@@ -314,6 +314,12 @@ def printed_steps(stdout: str) -> list[str]:
     return [line.strip() for line in lines[start:] if line.startswith("    ")]
 
 
+def run_git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd="my-api", capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("database", "orm"),
@@ -342,6 +348,16 @@ def test_new_then_the_printed_steps_give_a_working_service(database: str, orm: s
         script = " && ".join(step for step in steps[:-1] if not step.startswith("docker compose"))
         subprocess.run(["bash", "-c", script or "true"], env=shell_env, check=True, timeout=300)
         assert steps[-1] == "uv run fastapi dev"
+        # Then a domain, and its printed steps as printed: review, migrate, test, commit.
+        added = starter("add", "resource", "customers", "--path", "my-api", "-f", "name:str:80")
+        assert added.returncode == 0, added.stdout + added.stderr
+        steps = printed_steps(added.stdout)
+        assert steps[0] == "cd my-api" and steps[-1] == 'git commit -am "Add customers"', steps
+        if database != "sqlite":  # the tests' server, as README says: not compose's default
+            shell_env["TEST_DATABASE_URL"] = SERVERS[database].format(name="test")
+        subprocess.run(["bash", "-c", " && ".join(steps)], env=shell_env, check=True, timeout=600)
+        assert run_git("status", "--porcelain") == ""
+        assert run_git("log", "-1", "--format=%s") == "Add customers"
         port = free_port()
         server = subprocess.Popen(
             ["bash", "-c", f"cd my-api && uv run fastapi dev --port {port} --host 127.0.0.1"],
@@ -383,6 +399,10 @@ def exercise(base: str) -> None:
             "/items", json={"title": "first"}, headers={"Authorization": f"Bearer {token}"}
         )
         assert item.is_success, item.text
+        customer = client.post(
+            "/customers", json={"name": "Ada"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert customer.is_success, customer.text
         ready = client.get("/health/ready")
         assert ready.is_success, ready.text
 

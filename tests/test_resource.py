@@ -153,6 +153,11 @@ def test_add_writes_the_domain_and_registers_it_in_two_lines_each(
         '+__all__ = ["Base", "Item", "Order", "RefreshToken", "User"]',
     ]
     assert "Wrote" in result.output and "Registered it in" in result.output
+    migrate = "tortoise migrate" if DEFAULT.data["orm"] == "tortoise" else "alembic upgrade head"
+    assert result.output.endswith(
+        f"Next steps:\n    cd {project}\n    git add -A && git diff --staged\n"
+        f'    uv run {migrate}\n    uv run pytest\n    git commit -am "Add orders"\n'
+    )
 
 
 def test_pretend_writes_nothing(project: Path, add: Callable[..., Result]) -> None:

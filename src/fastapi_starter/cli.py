@@ -454,7 +454,8 @@ def add_resource(
         f"{'Would register' if pretend else 'Registered'} it in {', '.join(added.registered)}"
     )
     if not pretend:
-        typer.echo("Next: review with git diff, apply the migration, run the tests, commit.")
+        typer.echo("Next steps:")
+        typer.echo("\n".join(f"    {step}" for step in added.next_steps(path)))
 
 
 def build_app() -> typer.Typer:

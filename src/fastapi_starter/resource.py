@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi_starter import questions, template_source
 from fastapi_starter.errors import StarterError, without_question_name
+from fastapi_starter.finish import display_path
 
 DEFAULT_STR_LENGTH = 255
 ANSWERS_GLOB = ".copier-answers.*.yml"
@@ -280,6 +281,19 @@ class Added:
     """What Copier writes (or would write), relative to the project, sorted."""
     registered: list[str]
     """The shared files that gain the resource's lines."""
+    migrate_command: str
+    """The project's migration command (copier.yml's ``migrate_command``), for the next steps."""
+
+    def next_steps(self, root: Path) -> list[str]:
+        """Review, migrate, test, commit: pasteable as printed."""
+        steps = [] if root.resolve() == Path.cwd().resolve() else [f"cd {display_path(root)}"]
+        return [
+            *steps,
+            "git add -A && git diff --staged",
+            f"uv run {self.migrate_command}",
+            "uv run pytest",
+            f'git commit -am "Add {self.name}"',
+        ]
 
 
 def add_resource(
@@ -335,4 +349,9 @@ def add_resource(
         for path, text in changes.items():
             path.write_text(text, encoding="utf-8")
     files = [f for f in files if not f.endswith("/") and not (root / f).is_dir()]
-    return Added(name, files, sorted(str(path.relative_to(root)) for path in changes))
+    return Added(
+        name,
+        files,
+        sorted(str(path.relative_to(root)) for path in changes),
+        str(worker.answers.combined["migrate_command"]),
+    )

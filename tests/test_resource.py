@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from combinations import ALL_QUESTIONS
+import yaml
+from combinations import ALL_QUESTIONS, REPO
 from resources import ORDERS, add_two_resources, commit, gets_resources
 from test_render import (
     check_files_read_as_hand_written,
@@ -275,6 +276,22 @@ def test_a_dirty_tree_is_refused(project: Path, add: Callable[..., Result]) -> N
     assert result.exit_code == 1
     assert "uncommitted changes (notes.md)" in result.output
     assert status(project) == "?? notes.md\n"
+
+
+def test_a_template_version_that_is_gone_is_one_line(project: Path) -> None:
+    """The answers record a commit that the template does not have (made from uncommitted
+    template changes): the message says so, and nothing is written."""
+    answers = project / ".copier-answers.yml"
+    recorded = {**yaml.safe_load(answers.read_text()), "_commit": "deadbee", "_src_path": str(REPO)}
+    answers.write_text(yaml.safe_dump(recorded))
+    commit(project, "Recorded version")
+    result = invoke("add", "resource", "orders", "--path", str(project), "-f", "a:int")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The template has no version deadbee, which the project's answers record: the "
+        "project was made from uncommitted template changes, or that commit is gone\n"
+    )
+    assert status(project) == ""
 
 
 def test_help_names_the_field_syntax() -> None:

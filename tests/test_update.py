@@ -494,6 +494,21 @@ def test_cli_refuses_unknown_answers(edited: Path) -> None:
     assert "Unknown question: colour" in result.stderr
 
 
+def test_cli_says_what_a_recorded_version_that_is_gone_means(edited: Path) -> None:
+    answers = edited / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(f"_commit: {V1}", "_commit: deadbee"))
+    commit_all(edited, "A version the template does not have")
+    before = files(edited)
+    result = invoke("update", str(edited))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        "Error: The template has no version deadbee, which the project's answers record: the "
+        "project was made from uncommitted template changes, or that commit is gone; nothing "
+        "was changed"
+    )
+    assert files(edited) == before
+
+
 # ---------------------------------------------------------------- the whole truth, fast no-ops
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 _QUESTION_NAMED = re.compile(r"^Validation error for question '[^']*':\s*")
+_UNKNOWN_REVISION = re.compile(r"^Unknown revision: '([^']*)'$")
 
 
 class StarterError(Exception):
@@ -31,6 +32,16 @@ def without_question_name(message: str) -> str:
     """Copier's validation message without its "Validation error for question 'x': ", where the
     prompt or the command already says what is asked."""
     return _QUESTION_NAMED.sub("", message.strip())
+
+
+def copier_message(message: str) -> str:
+    """Copier's one-line message, said so that the user knows what it is about."""
+    if found := _UNKNOWN_REVISION.match(message):
+        return (
+            f"The template has no version {found[1]}, which the project's answers record: the "
+            "project was made from uncommitted template changes, or that commit is gone"
+        )
+    return message
 
 
 @contextmanager

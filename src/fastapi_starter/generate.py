@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_starter import questions, template_source
-from fastapi_starter.errors import StarterError, copier_tasks_quiet, os_error_message
+from fastapi_starter.errors import (
+    StarterError,
+    copier_message,
+    copier_tasks_quiet,
+    os_error_message,
+)
 
 NO_TERMINAL = "No terminal to ask the questions on: pass --defaults and/or --data KEY=VALUE"
 
@@ -132,7 +137,7 @@ def _run_copy(destination: Path, *, asks: bool, **kwargs: Any) -> Any:
     except OSError as error:
         raise StarterError(os_error_message(error)) from error
     except (CopierError, ValueError) as error:
-        raise StarterError(str(error).strip().splitlines()[-1]) from error
+        raise StarterError(copier_message(str(error).strip().splitlines()[-1])) from error
 
 
 def ask(

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from fastapi_starter import template_source
-from fastapi_starter.errors import StarterError, copier_tasks_quiet
+from fastapi_starter.errors import StarterError, copier_message, copier_tasks_quiet
 
 ANSWERS_FILE = ".copier-answers.yml"
 # A resource's answers (`fastapi-starter add resource NAME`): .copier-answers.NAME.yml
@@ -560,7 +560,8 @@ def _copier_error(error: BaseException) -> str:
             else f"exit code {getattr(error, 'retcode', '?')}"
         )
         return f"{command} failed: {reason}"
-    return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+    lines = str(error).strip().splitlines()
+    return copier_message(lines[-1]) if lines else type(error).__name__
 
 
 def _copier(operation: str, say: _Once, **kwargs: Any) -> None:

@@ -374,6 +374,24 @@ def test_new_then_the_printed_steps_give_a_working_service(database: str, orm: s
             drop_server_database(database, name)
 
 
+@pytest.mark.slow
+def test_plain_copier_copy_then_its_printed_steps_leave_everything_committed() -> None:
+    """What Copier alone prints, followed as printed: the project is installed, migrated and
+    committed, `uv.lock` included."""
+    copied = subprocess.run(
+        [str(Path(sys.executable).parent / "copier"), "copy", "--trust", "--defaults",
+         "--vcs-ref", "HEAD", str(REPO), "my-api"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    steps = printed_steps(copied.stderr)
+    assert steps[0] == 'cd "my-api"' and steps[-1] == "uv run fastapi dev", steps
+    shell_env = {**os.environ, "PATH": UV_BIN + os.pathsep + os.environ["PATH"]}
+    shell_env.pop("VIRTUAL_ENV", None)
+    subprocess.run(["bash", "-c", " && ".join(steps[:-1])], env=shell_env, check=True, timeout=300)
+    assert run_git("status", "--porcelain") == ""
+    assert "uv.lock" in run_git("ls-files")
+
+
 def exercise(base: str) -> None:
     """Register, log in, create an item: every answer 2xx."""
     with httpx.Client(base_url=base, timeout=10) as client:

@@ -332,7 +332,6 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     import sys
 
     import pexpect
-    import yaml
 
     starter = str(Path(sys.executable).parent / "fastapi-starter")
     env = {**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")}
@@ -348,7 +347,8 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     project = tmp_path / "shop"
     child = pexpect.spawn(
         starter,
-        ["add", "resource", "orders", "--path", str(project), "--vcs-ref", "HEAD"],
+        ["add", "resource", "orders", "--path", "shop", "--vcs-ref", "HEAD"],
+        cwd=tmp_path,
         env=env,
         dimensions=(40, 80),
         encoding="utf-8",
@@ -408,3 +408,4 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     ]
     printed = str(child.before)
     assert all(len(line) <= 80 for line in printed.splitlines()), printed
+    assert "    cd shop\r\n    git add -A && git diff --staged\r\n" in printed, printed

@@ -166,6 +166,19 @@ def test_output_to_a_pipe_is_plain_and_quiet() -> None:
     )
 
 
+def test_the_choices_wrap_between_choices() -> None:
+    choices = ("--auth", "oidc", "--database", "postgresql", "--orm", "sqlmodel")
+    result = starter("new", "inventory", "--defaults", "--no-install", "--no-git", *choices)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()[1:3]
+    assert all(len(line) <= 80 for line in lines), lines
+    pairs = [pair.strip() for line in lines for pair in line.strip(", ").split(",")]
+    assert pairs == [
+        "python-version 3.12", "database postgresql", "orm sqlmodel", "auth oidc", "docker yes",
+        "ci github", "pre-commit yes",
+    ]  # fmt: skip
+
+
 def test_no_color_is_honoured_on_a_terminal_too() -> None:
     child = pexpect.spawn(
         STARTER, ["new", "colourless", "--defaults", "--no-install", "--no-git"],

@@ -56,7 +56,9 @@ def _choices_line(answers: generate.Answers) -> str:
         for question in asked
         if question.enumerable and question.name in answers.asked
     ]
-    return output.wrap(", ".join(parts), indent="  ")
+    # Wrapped between choices only: a no-break space holds each name to its value.
+    held = ", ".join(part.replace(" ", "\xa0") for part in parts)
+    return output.wrap(held, indent="  ").replace("\xa0", " ")
 
 
 def _replay_command(options: Options, saved: Path) -> str:

@@ -245,6 +245,13 @@ def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> N
         (["orders", "-f", "note:text:unique"], "a text cannot be unique"),
         (["orders", "-f", "a:int", "-f", "a:str"], "Field 'a' is given twice"),
         (["orders", "-f", "s:enum:a,b=c"], "the default is not one of the values"),
+        (["orders", "-f", "n:int=abc"], "an int's default is a whole number from"),
+        (["orders", "-f", "n:int:optional=2147483648"], "an int's default is a whole number"),
+        (["orders", "-f", "paid:bool=maybe"], "a bool's default is true or false"),
+        (["orders", "-f", "total:decimal=1.234"], "at most 10 digits before the point and 2"),
+        (["orders", "-f", "code:str:3=abcd"], "the default is longer than the field (3"),
+        (["orders", "-f", 'code:str=a"b'], "a default without double quotes, backslashes"),
+        (["orders", "-f", "note:text=a\\b"], "a default without double quotes, backslashes"),
         (["orders", "-f", "Title:str"], "Field 'Title': use lowercase"),
         (["equipment", "-f", "a:int"], "'equipment' is its own singular: give one, e.g."),
         (["orders", "--singular", "x" * 21, "-f", "a:int"], "at most 20 characters"),
@@ -345,6 +352,17 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     )
     assert made.returncode == 0, made.stderr
     project = tmp_path / "shop"
+    # A name that copier.yml refuses stops before the first field is asked.
+    taken = pexpect.spawn(
+        starter, ["add", "resource", "items", "--path", "shop"], cwd=tmp_path, env=env,
+        dimensions=(40, 80), encoding="utf-8", timeout=60,
+    )  # fmt: skip
+    taken.expect(pexpect.EOF)
+    taken.close()
+    assert taken.exitstatus == 1
+    assert str(taken.before).strip() == (
+        "Error: 'items' is taken by the project (a module, route or table of that name)"
+    )
     child = pexpect.spawn(
         starter,
         ["add", "resource", "orders", "--path", "shop", "--vcs-ref", "HEAD"],
@@ -354,6 +372,19 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
         encoding="utf-8",
         timeout=120,
     )
+    child.expect_exact("Field name (empty to finish):")
+    child.send("\r")  # none yet: asked again
+    child.expect_exact("A resource needs at least one field")
+    child.expect_exact("Field name (empty to finish):")
+    child.send("count\r")
+    child.expect_exact("Type of count:")
+    child.send("\x1b[B" * 2 + "\r")  # down to int
+    for question in ("Required?", "Unique?"):
+        child.expect_exact(question)
+        child.send("\r")
+    child.expect_exact("Default (empty for none):")
+    child.send("many\r")  # refused as it is given; the field is asked again
+    child.expect_exact("Field 'count': an int's default is a whole number")
     child.expect_exact("Field name (empty to finish):")
     child.send("title\r")
     child.expect_exact("Type of title:")

@@ -440,7 +440,8 @@ def add_resource(
     elif _stdin_is_terminal():
         from fastapi_starter.resource_prompts import ask_fields
 
-        fields = ask_fields(resource.read_project(path.resolve()))
+        copier_yml = template_source.locate().copier_yml
+        fields = ask_fields(resource.read_project(path.resolve()), name, copier_yml)
     else:
         raise StarterError("No terminal to ask the fields on: pass them with --field")
     added = resource.add_resource(

@@ -198,6 +198,21 @@ def resource_data(
     return data
 
 
+def fields_problem(
+    project: Project, name: str, fields: list[dict[str, Any]], copier_yml: Path
+) -> str | None:
+    """What copier.yml's validation says of these fields, before Copier runs (None: nothing), for
+    the prompts to ask a field again. A problem with anything else (the name) is a StarterError."""
+    from fastapi_starter.matrix import refusal
+
+    problem = refusal(questions.load(copier_yml), resource_data(project, name, fields, copier_yml))
+    if problem is None:
+        return None
+    if problem.startswith("Validation error for question 'resource_fields'"):
+        return without_question_name(problem)
+    raise StarterError(without_question_name(problem))
+
+
 # ---------------------------------------------------------------- registration
 
 

@@ -379,9 +379,8 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     child.send("count\r")
     child.expect_exact("Type of count:")
     child.send("\x1b[B" * 2 + "\r")  # down to int
-    for question in ("Required?", "Unique?"):
-        child.expect_exact(question)
-        child.send("\r")
+    child.expect_exact("Unique?")
+    child.send("\r")
     child.expect_exact("Default (empty for none):")
     child.send("many\r")  # refused as it is given; the field is asked again
     child.expect_exact("Field 'count': an int's default is a whole number")
@@ -391,33 +390,30 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     child.send("\r")  # the first type: str
     child.expect_exact("Maximum length:")
     child.send("120\r")  # typing replaces the default (255)
-    child.expect_exact("Required?")
-    child.send("\r")
-    child.expect_exact("Unique?")
-    child.send("\r")
-    child.expect_exact("Default (empty for none):")
-    child.send("\r")
+    for question in ("Unique?", "Default (empty for none):", "Required?"):
+        child.expect_exact(question)
+        child.send("\r")
     child.expect_exact("Field name (empty to finish):")
     child.send("code\r")
     child.expect_exact("Type of code:")
     child.send("\r")
     child.expect_exact("Maximum length:")
     child.send("\r")  # the default
-    for question in ("Required?", "Unique?", "Default (empty for none):"):
+    for question in ("Unique?", "Default (empty for none):"):
         child.expect_exact(question)
         child.send("\r")
+    child.expect_exact("Required?")  # without a default: may it be left out?
+    child.send("n")
     child.expect_exact("Field name (empty to finish):")
     child.send("status\r")
     child.expect_exact("Type of status:")
     child.send("\x1b[B" * 8 + "\r")  # down to enum
     child.expect_exact("Values (comma-separated):")
     child.send("new,done\r")
-    child.expect_exact("Required?")
-    child.send("\r")
     child.expect_exact("Unique?")
     child.send("n")
     child.expect_exact("Default (empty for none):")
-    child.send("new\r")
+    child.send("new\r")  # a default: never null, so "Required?" is not asked
     child.expect_exact("Field name (empty to finish):")
     child.send("\r")
     child.expect_exact("Registered it in")
@@ -427,7 +423,7 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     answers = yaml.safe_load((project / ".copier-answers.orders.yml").read_text())
     assert answers["resource_fields"] == [
         {"name": "title", "type": "str", "length": 120, "required": True, "unique": False},
-        {"name": "code", "type": "str", "length": 255, "required": True, "unique": False},
+        {"name": "code", "type": "str", "length": 255, "required": False, "unique": False},
         {
             "name": "status",
             "type": "enum",

@@ -60,11 +60,13 @@ def _ask_field(project: Project, name: str) -> dict[str, Any]:
         field["ref"] = _answer(
             questionary.select("Resource it references:", choices=sorted(project.resources))
         )
-    field["required"] = _answer(questionary.confirm("Required?", default=True))
     if kind not in {"text", "bool"}:
         field["unique"] = _answer(questionary.confirm("Unique?", default=False))
+    default = ""
     if kind not in {"ref", "uuid", "date", "datetime"}:
         default = _answer(questionary.text("Default (empty for none):")).strip()
-        if default:
-            field["default"] = default
+    if default:  # a field with a default is never null: whether it is required does not arise
+        field.update(default=default, required=True)
+    else:
+        field["required"] = _answer(questionary.confirm("Required?", default=True))
     return field

@@ -252,6 +252,7 @@ def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> N
         (["orders", "-f", "code:str:3=abcd"], "the default is longer than the field (3"),
         (["orders", "-f", 'code:str=a"b'], "a default without double quotes, backslashes"),
         (["orders", "-f", "note:text=a\\b"], "a default without double quotes, backslashes"),
+        (["orders", "-f", "n:int:optional=5"], "a field with a default is never null; drop"),
         (["orders", "-f", "Title:str"], "Field 'Title': use lowercase"),
         (["equipment", "-f", "a:int"], "'equipment' is its own singular: give one, e.g."),
         (["orders", "--singular", "x" * 21, "-f", "a:int"], "at most 20 characters"),

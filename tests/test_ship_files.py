@@ -170,8 +170,8 @@ def test_dockerfile(combination: Combination, project: Path) -> None:
     compile(health[-1], "HEALTHCHECK", "exec")
     (package,) = (path.name for path in (project / "src").iterdir())
     assert exec_form(dockerfile, "CMD")[:4] == ["python", "-m", package, "serve"]
-    # Every file the build copies from the context exists and is not ignored (uv.lock is the
-    # user's to create with `uv lock`; the README says so).
+    # Every file the build copies from the context exists and is not ignored (uv.lock is written
+    # by `uv sync`, after the render; the README says the build needs it).
     ignored = (project / ".dockerignore").read_text().splitlines()
     for keyword, arguments in instructions(dockerfile):
         if keyword == "COPY" and not arguments.startswith("--from"):

@@ -377,14 +377,28 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     child.send("\r")  # none yet: asked again
     child.expect_exact("A resource needs at least one field")
     child.expect_exact("Field name (empty to finish):")
+    child.send("id\r")  # refused as soon as it is given
+    child.expect_exact("Field 'id' is a reserved name")
+    child.expect_exact("Field name (empty to finish):")
     child.send("count\r")
     child.expect_exact("Type of count:")
     child.send("\x1b[B" * 2 + "\r")  # down to int
     child.expect_exact("Unique?")
     child.send("\r")
     child.expect_exact("Default (empty for none):")
-    child.send("many\r")  # refused as it is given; the field is asked again
+    child.send("many\r")  # refused as it is given; only the default is asked again
     child.expect_exact("Field 'count': an int's default is a whole number")
+    child.expect_exact("Default (empty for none):")
+    child.send("7\r")
+    child.expect_exact("Field name (empty to finish):")
+    child.send("state\r")
+    child.expect_exact("Type of state:")
+    child.send("\x1b[B" * 8 + "\r")  # down to enum
+    child.expect_exact("Values (comma-separated):")
+    child.send("New,done\r")
+    child.expect_exact("Unique?")
+    child.send("n")  # refused: the field is asked again from its name
+    child.expect_exact("Field 'state': an enum needs values (lowercase words)")
     child.expect_exact("Field name (empty to finish):")
     child.send("title\r")
     child.expect_exact("Type of title:")
@@ -423,6 +437,7 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     assert child.exitstatus == 0, child.before
     answers = yaml.safe_load((project / ".copier-answers.orders.yml").read_text())
     assert answers["resource_fields"] == [
+        {"name": "count", "type": "int", "required": True, "unique": False, "default": "7"},
         {"name": "title", "type": "str", "length": 120, "required": True, "unique": False},
         {"name": "code", "type": "str", "length": 255, "required": False, "unique": False},
         {

@@ -3,9 +3,11 @@
 from pathlib import Path
 from typing import Any
 
-from fastapi_starter.errors import StarterError
 from fastapi_starter.prompts import _error, _placeholder
 from fastapi_starter.resource import DEFAULT_STR_LENGTH, Project, field_types, fields_problem
+
+# The types that take no default (copier.yml refuses one).
+NO_DEFAULT = {"ref", "uuid", "date", "datetime"}
 
 
 def _answer(question: Any) -> Any:
@@ -14,13 +16,21 @@ def _answer(question: Any) -> Any:
 
 
 def ask_fields(project: Project, resource: str, copier_yml: Path) -> list[dict[str, Any]]:
-    """Fields until an empty name, each checked by copier.yml's validation as it is given (a
-    refused one is asked again); a resource name that copier.yml refuses stops before the first."""
+    """Fields until an empty name, checked by copier.yml's validation as they are given: a refused
+    name, type or option is asked again from the name, a refused default alone. A resource name
+    that copier.yml refuses stops before the first field."""
     import questionary
 
     # The name first: with no field yet, the only problem can be the missing field.
     fields_problem(project, resource, [], copier_yml)
     fields: list[dict[str, Any]] = []
+
+    def refused(field: dict[str, Any]) -> bool:
+        problem = fields_problem(project, resource, [*fields, field], copier_yml)
+        if problem:
+            _error(problem)
+        return bool(problem)
+
     while True:
         name = _answer(questionary.text("Field name (empty to finish):")).strip()
         if not name:
@@ -28,18 +38,36 @@ def ask_fields(project: Project, resource: str, copier_yml: Path) -> list[dict[s
                 break
             _error("A resource needs at least one field")
             continue
-        field = _ask_field(project, name)
-        if problem := fields_problem(project, resource, [*fields, field], copier_yml):
-            _error(problem)
+        # A text field with nothing more is refused for its name only.
+        if refused({"name": name, "type": "text"}):
             continue
+        field = _ask_kind(project, name)
+        if refused(field):  # asked again from its name: the type may not suit the name
+            continue
+        default = "" if field["type"] in NO_DEFAULT else _ask_default()
+        while default and refused({**field, "default": default}):
+            default = _ask_default()
+        if default:  # never null: whether it is required does not arise
+            field.update(default=default, required=True)
+        else:
+            field["required"] = _answer(questionary.confirm("Required?", default=True))
         fields.append(field)
     return fields
 
 
-def _ask_field(project: Project, name: str) -> dict[str, Any]:
+def _ask_default() -> str:
     import questionary
 
-    kind = _answer(questionary.select(f"Type of {name}:", choices=field_types()))
+    return str(_answer(questionary.text("Default (empty for none):"))).strip()
+
+
+def _ask_kind(project: Project, name: str) -> dict[str, Any]:
+    """The type, its argument and whether it is unique."""
+    import questionary
+
+    # A reference needs a resource to point to.
+    kinds = [kind for kind in field_types() if kind != "ref" or project.resources]
+    kind = _answer(questionary.select(f"Type of {name}:", choices=kinds))
     field: dict[str, Any] = {"name": name, "type": kind}
     if kind == "str":
         # The default as a placeholder that typing replaces (a pre-filled "255" became "25580").
@@ -55,18 +83,9 @@ def _ask_field(project: Project, name: str) -> dict[str, Any]:
         values = _answer(questionary.text("Values (comma-separated):"))
         field["values"] = [value.strip() for value in values.split(",") if value.strip()]
     elif kind == "ref":
-        if not project.resources:
-            raise StarterError("The project has no resource to reference yet")
         field["ref"] = _answer(
             questionary.select("Resource it references:", choices=sorted(project.resources))
         )
     if kind not in {"text", "bool"}:
         field["unique"] = _answer(questionary.confirm("Unique?", default=False))
-    default = ""
-    if kind not in {"ref", "uuid", "date", "datetime"}:
-        default = _answer(questionary.text("Default (empty for none):")).strip()
-    if default:  # a field with a default is never null: whether it is required does not arise
-        field.update(default=default, required=True)
-    else:
-        field["required"] = _answer(questionary.confirm("Required?", default=True))
     return field

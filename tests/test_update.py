@@ -392,6 +392,7 @@ def test_cli_summary_and_exit_code_with_conflicts(edited: Path) -> None:
     assert "conflicted  README.md" in result.stdout
     assert "removed     CONTRIBUTING.md" in result.stdout
     assert "updated     docs/deploy.md" in result.stdout
+    assert "updated     .copier-answers.yml" in result.stdout  # every file the update changed
     assert "conflicts remain in README.md" in result.stderr
     assert "git reset --hard && git clean -fd" in result.stderr
     assert answers_of(edited)["_commit"] == V2, "--to picks the version"
@@ -562,7 +563,7 @@ def test_update_from_a_template_without_tags(
     commit_all(repo, "A change")
     messages: list[str] = []
     report = update_project(project, progress=messages.append)
-    assert report.updated == ["CODE_OF_CONDUCT.md"]
+    assert report.updated == [".copier-answers.yml", "CODE_OF_CONDUCT.md"]
     assert git(repo, "rev-parse", "HEAD").startswith(report.to_version)
     assert messages.count("The template has no version tags: updating to its latest commit") == 1
     assert len(messages) == len(set(messages)), messages
@@ -1000,6 +1001,7 @@ def test_update_brings_template_changes_into_resources(template_repo: Path, tmp_
     assert RESOURCE_V2 not in (orders / "exceptions.py").read_text()
     result = invoke("update", str(project), "--to", V2)
     assert result.exit_code == 0, result.output
+    assert "updated     .copier-answers.orders.yml" in result.output
     assert (orders / "router.py").read_text().endswith("# user: our own route goes here\n")
     assert (orders / "exceptions.py").read_text().endswith(RESOURCE_V2), "the change arrived"
     assert yaml.safe_load((project / ".copier-answers.orders.yml").read_text())["_commit"] == V2

@@ -405,7 +405,7 @@ def _has_markers(content: bytes) -> bool:
 def _classify(before: Files, after: Files, fresh: Files, report: Report) -> Report:
     changes: dict[str, list[str]] = {"updated": [], "merged": [], "conflicted": [], "removed": []}
     for name in sorted(before.keys() | after.keys()):
-        if before.get(name) == after.get(name) or name == ANSWERS_FILE:
+        if before.get(name) == after.get(name):
             continue
         if name not in after:
             changes["removed"].append(name)
@@ -688,8 +688,8 @@ def _update_resources(
 
     commit_step("project")
     for name in names:
-        say(f"Updating {name}")
         recorded = yaml.safe_load((trial / name).read_text(encoding="utf-8"))
+        say(f"Updating the resource {recorded['resource']}")
         given = {key: value for key, value in data.items() if key in recorded}
         _copier_update(trial, target.ref, given, say, answers_file=name)
         commit_step(name)

@@ -188,7 +188,8 @@ def test_an_empty_destination_is_fine() -> None:
         (["-d", "package_name=json"], "would shadow the standard-library module"),
         (["--auth", "basic"], "Invalid choice for 'auth': 'basic'"),
         (["-d", "auth=basic"], "Invalid choice for 'auth': 'basic'"),
-        (["-d", "colour=blue"], "Unknown question: colour"),
+        (["-d", "colour=blue"], "Unknown question: colour (known: auth, author_email, author_name"),
+        (["-d", "resource=orders"], "Not a question of a new project: resource (`fastapi-starter"),
         (["-d", "no-equals-sign"], "Expected KEY=VALUE"),
     ],
 )
@@ -196,6 +197,24 @@ def test_bad_input_is_one_line_and_leaves_nothing(args: list[str], message: str)
     result = invoke("new", "bad", "--defaults", *args)
     assert_one_line_error(result, message)
     assert list(Path.cwd().iterdir()) == []
+
+
+def test_a_resources_answers_are_not_a_new_projects() -> None:
+    """They would render a resource where the project should be; the questions listed for an
+    unknown answer are the project's."""
+    unknown = invoke("new", "bad", "--defaults", "-d", "colour=blue")
+    assert_one_line_error(unknown, "(known: auth, author_email")
+    assert "resource" not in unknown.stderr
+    Path("orders.yml").write_text(
+        "_commit: v1\nresource: orders\nresource_fields: []\norm: tortoise\n"
+    )
+    result = invoke("new", "bad", "--defaults", "--data-file", "orders.yml")
+    assert_one_line_error(
+        result,
+        "Not a question of a new project: resource, resource_fields "
+        "(`fastapi-starter add resource` asks them)",
+    )
+    assert sorted(path.name for path in Path.cwd().iterdir()) == ["orders.yml"]
 
 
 def test_bad_input_leaves_an_empty_destination_empty() -> None:

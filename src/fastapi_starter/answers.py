@@ -73,10 +73,24 @@ def save_for_replay(answers: Mapping[str, Any]) -> Path:
     return path
 
 
-def check_names(answers: Mapping[str, Any], questions: list[Question]) -> None:
-    """Refuse answers to questions the template does not ask (copier would ignore them silently)."""
-    known = {question.name for question in questions if not question.computed}
+def check_names(
+    answers: Mapping[str, Any], questions: list[Question], *, project_only: bool = False
+) -> None:
+    """Refuse answers to questions the template does not ask (copier would ignore them silently);
+    with `project_only`, a resource's too (they would render a resource instead of a project)."""
+    of_resource = {question.name for question in questions if question.tier == "resource"}
+    known = {
+        question.name
+        for question in questions
+        if not question.computed and not (project_only and question.name in of_resource)
+    }
     unknown = sorted(set(answers) - known)
+    if resource_answers := [name for name in unknown if name in of_resource]:
+        them = "it" if len(resource_answers) == 1 else "them"
+        raise StarterError(
+            f"Not a question of a new project: {', '.join(resource_answers)} "
+            f"(`fastapi-starter add resource` asks {them})"
+        )
     if unknown:
         raise StarterError(
             f"Unknown question{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "

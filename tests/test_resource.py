@@ -283,7 +283,14 @@ def test_a_dirty_tree_is_refused(project: Path, add: Callable[..., Result]) -> N
     result = add(project, "orders", "-f", "a:int")
     assert result.exit_code == 1
     assert "uncommitted changes (notes.md)" in result.output
+    assert "so that the new resource can be reviewed and undone" in result.output
     assert status(project) == "?? notes.md\n"
+
+
+def test_a_missing_project_folder_is_named(tmp_path: Path) -> None:
+    result = invoke("add", "resource", "orders", "--path", str(tmp_path / "nowhere"), "-f", "a:int")
+    assert result.exit_code == 1
+    assert result.output == f"Error: No such directory: {tmp_path / 'nowhere'}\n"
 
 
 def test_a_template_version_that_is_gone_is_one_line(project: Path) -> None:
@@ -364,6 +371,18 @@ def test_fields_are_asked_at_a_terminal_of_80_columns(tmp_path: Path) -> None:
     assert str(taken.before).strip() == (
         "Error: 'items' is taken by the project (a module, route or table of that name)"
     )
+    # A dirty tree is refused before the first field is asked, not after the last.
+    (project / "notes.md").write_text("wip\n")
+    dirty = pexpect.spawn(
+        starter, ["add", "resource", "orders", "--path", "shop"], cwd=tmp_path, env=env,
+        dimensions=(40, 80), encoding="utf-8", timeout=60,
+    )  # fmt: skip
+    dirty.expect(pexpect.EOF)
+    dirty.close()
+    assert dirty.exitstatus == 1
+    assert "uncommitted changes (notes.md)" in str(dirty.before), dirty.before
+    assert "Field name" not in str(dirty.before)
+    (project / "notes.md").unlink()
     child = pexpect.spawn(
         starter,
         ["add", "resource", "orders", "--path", "shop", "--vcs-ref", "HEAD"],

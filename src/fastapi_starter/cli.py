@@ -441,7 +441,7 @@ def add_resource(
         from fastapi_starter.resource_prompts import ask_fields
 
         copier_yml = template_source.locate().copier_yml
-        fields = ask_fields(resource.read_project(path.resolve()), name, copier_yml)
+        fields = ask_fields(resource.open_project(path.resolve()), name, copier_yml)
     else:
         raise StarterError("No terminal to ask the fields on: pass them with --field")
     added = resource.add_resource(

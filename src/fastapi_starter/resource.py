@@ -121,6 +121,8 @@ def _load(path: Path) -> dict[str, Any]:
 
 def read_project(root: Path) -> Project:
     path = root / ".copier-answers.yml"
+    if not root.is_dir():
+        raise StarterError(f"No such directory: {root}")
     if not path.is_file():
         raise StarterError(f"{root} has no .copier-answers.yml: it was not made from this template")
     resources = {}
@@ -129,6 +131,17 @@ def read_project(root: Path) -> Project:
         if recorded.get("resource"):
             resources[str(recorded["resource"])] = recorded
     return Project(root, _load(path), resources)
+
+
+def open_project(root: Path) -> Project:
+    """The project at ``root``, checked before a resource is asked or added: made from this
+    template, in a clean git tree (what is added can then be reviewed and undone)."""
+    from fastapi_starter.update import _check_clean, _repository_of
+
+    project = read_project(root)
+    what = "the new resource"
+    _check_clean(_repository_of(root, what), what)
+    return project
 
 
 def _revisions(project: Project) -> list[tuple[str, str | None]]:
@@ -326,11 +339,9 @@ def add_resource(
     ``template`` (a path) renders from another template than the project's (the generator's tests).
     """
     from fastapi_starter import generate
-    from fastapi_starter.update import _check_clean, _repository_of
 
     root = root.resolve()
-    project = read_project(root)
-    _check_clean(_repository_of(root))
+    project = open_project(root)
     source = template_source.locate()
     data = resource_data(project, name, fields, source.copier_yml)
     if item:

@@ -247,13 +247,14 @@ def _read_answers(project: Path) -> dict[str, Any]:
     return content
 
 
-def _repository_of(project: Path) -> Path:
-    """The top level of the project's git repository: the project's own, or one that tracks it."""
+def _repository_of(project: Path, what: str = "the update") -> Path:
+    """The top level of the project's git repository: the project's own, or one that tracks it.
+    `what` the project is checked for, as the errors name it."""
     if shutil.which("git") is None:
-        raise StarterError("git is needed to update a project, and it is not installed")
+        raise StarterError(f"git is needed for {what}, and it is not installed")
     own_repository = (
         f"make it a repository of its own first (cd {project} && git init && git add -A && "
-        "git commit -m 'New project'), so that the update can be reviewed and undone"
+        f"git commit -m 'New project'), so that {what} can be reviewed and undone"
     )
     try:
         top = Path(_git("rev-parse", "--show-toplevel", cwd=project).strip()).resolve()
@@ -270,14 +271,14 @@ def _repository_of(project: Path) -> Path:
     return top
 
 
-def _check_clean(top: Path) -> str:
+def _check_clean(top: Path, what: str = "the update") -> str:
     """The commit checked out in ``top``; refuses uncommitted or untracked files."""
     status = _git("status", "--porcelain", "--untracked-files=all", cwd=top).splitlines()
     if status:
         listed = ", ".join(line[3:] for line in status[:5]) + (", ..." if len(status) > 5 else "")
         raise StarterError(
             f"{top} has uncommitted changes ({listed}): commit or stash them first, "
-            "so that the update can be reviewed and undone"
+            f"so that {what} can be reviewed and undone"
         )
     try:
         return _git("rev-parse", "--verify", "HEAD", cwd=top).strip()

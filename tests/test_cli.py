@@ -390,3 +390,17 @@ def test_ctrl_c_while_rendering_removes_the_half_written_directory(
     result = invoke("new", "proj", "--defaults")
     assert result.exit_code == 130, result.output
     assert list(Path.cwd().iterdir()) == []
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    """As with `fastapi-starter ... | head`: exit 141 (128 + SIGPIPE), no error line."""
+    starter = Path(sys.executable).parent / "fastapi-starter"
+    command = [str(starter), "new", "shop", "--defaults", "--no-install", "--no-git"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # before the command has written anything
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 141, stderr
+    assert stderr == ""

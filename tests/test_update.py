@@ -495,6 +495,26 @@ def test_cli_refuses_unknown_answers(edited: Path) -> None:
     assert "Unknown question: colour" in result.stderr
 
 
+def test_cli_matches_choices_as_new_does(edited: Path) -> None:
+    result = invoke("update", str(edited), "-d", "auth=JWTT")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "Error: Invalid choice for 'auth': 'JWTT' (choose from jwt, api_key, oidc, none); "
+        "did you mean jwt?\n"
+    )
+
+
+def test_cli_names_the_versions_when_the_one_asked_for_is_not_there(edited: Path) -> None:
+    head = git(edited, "rev-parse", "HEAD")
+    result = invoke("update", str(edited), "--to", "v9.9.9")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"Error: The template has no version v9.9.9; its versions: {V1}, {V2}, {V3}\n"
+    )
+    assert git(edited, "rev-parse", "HEAD") == head
+    assert git(edited, "status", "--porcelain") == ""
+
+
 def test_cli_says_what_a_recorded_version_that_is_gone_means(edited: Path) -> None:
     answers = edited / ".copier-answers.yml"
     answers.write_text(answers.read_text().replace(f"_commit: {V1}", "_commit: deadbee"))

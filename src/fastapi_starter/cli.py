@@ -1,6 +1,7 @@
 """The command line: Typer app and option parsing only; the work is done in the core modules."""
 
 import inspect
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -23,6 +24,9 @@ def _error_boundary(command: Callable[..., None]) -> Callable[..., None]:
         except StarterError as error:
             typer.echo(f"Error: {error}", err=True)
             raise typer.Exit(1) from None
+        except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the exit's flush
+            raise typer.Exit(141) from None  # 128 + SIGPIPE, as a shell reports it
         except OSError as error:  # one line for every OS failure (disk full, permissions, ...)
             typer.echo(f"Error: {os_error_message(error)}", err=True)
             raise typer.Exit(1) from None
@@ -372,8 +376,10 @@ def update(
     """
     from fastapi_starter.update import RECOVERY, Interrupted, update_project
 
+    template = questions.load(template_source.locate().copier_yml)
     given = answers.parse_pairs(data or [])
-    answers.check_names(given, questions.load(template_source.locate().copier_yml))
+    answers.check_names(given, template)
+    given = answers.match_choices(given, template)
     confirm = (lambda _risks: True) if yes else (_confirm_loss if _stdin_is_terminal() else None)
     progress = _say_progress if sys.stderr.isatty() else None
     try:

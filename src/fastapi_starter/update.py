@@ -315,8 +315,8 @@ def _refs(source: Path) -> dict[str, str]:
     return refs
 
 
-def _latest_tag(tags: list[str]) -> str | None:
-    """The highest PEP 440 release tag, as Copier picks it."""
+def _releases(tags: list[str]) -> list[str]:
+    """The PEP 440 release tags, lowest first: the versions Copier picks from."""
     from packaging.version import InvalidVersion, Version
 
     versions = []
@@ -327,7 +327,28 @@ def _latest_tag(tags: list[str]) -> str | None:
             continue
         if not version.is_prerelease:
             versions.append((version, tag))
-    return max(versions)[1] if versions else None
+    return [tag for _, tag in sorted(versions)]
+
+
+def _latest_tag(tags: list[str]) -> str | None:
+    """The highest PEP 440 release tag, as Copier picks it."""
+    releases = _releases(tags)
+    return releases[-1] if releases else None
+
+
+def _has_version(source: Path, refs: Mapping[str, str], version: str) -> bool:
+    """Whether ``version`` names a tag, a branch or a commit of the template at ``source``."""
+    if version == "HEAD" or f"refs/tags/{version}" in refs or f"refs/heads/{version}" in refs:
+        return True
+    if source.is_dir():
+        found = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{version}^{{commit}}"],
+            cwd=source,
+            capture_output=True,
+            check=False,
+        )
+        return found.returncode == 0
+    return bool(re.fullmatch(r"[0-9a-f]{7,40}", version))  # a bundle's commits: Copier checks
 
 
 def _target(answers: Mapping[str, Any], to: str | None) -> _Target:
@@ -344,6 +365,11 @@ def _target(answers: Mapping[str, Any], to: str | None) -> _Target:
         for name, sha in refs.items()
         if name.startswith("refs/tags/")
     }
+    if to is not None and not _has_version(source, refs, to):
+        known = (
+            f"; its versions: {', '.join(_releases(list(tags)))}" if _releases(list(tags)) else ""
+        )
+        raise StarterError(f"The template has no version {to}{known}")
     ref = to or _latest_tag(list(tags)) or "HEAD"
     sha = (
         tags.get(ref)
@@ -904,7 +930,7 @@ def _update(
             _copier_update(trial, target.ref, data, say)
             _update_resources(clone, trial, target, data, say)
         except StarterError as error:
-            raise StarterError(f"{error}; nothing was changed") from error
+            raise StarterError(f"{str(error).rstrip('.')}; nothing was changed") from error
         after = _files(trial)
         new_answers = yaml.safe_load(after[ANSWERS_FILE])
         to_version = display_version(str(new_answers["_commit"]))

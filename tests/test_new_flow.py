@@ -335,20 +335,23 @@ def run_git(*args: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("database", "orm"),
-    [("sqlite", "sqlalchemy"), ("postgresql", "sqlalchemy"), ("mysql", "sqlmodel"),
-     ("sqlite", "tortoise")],
-    ids=["sqlite", "postgresql", "mysql", "tortoise-sqlite"],
+    ("database", "orm", "auth"),
+    [("sqlite", "sqlalchemy", "jwt"), ("postgresql", "sqlalchemy", "jwt"),
+     ("mysql", "sqlmodel", "jwt"), ("sqlite", "tortoise", "api_key")],
+    ids=["sqlite", "postgresql", "mysql", "tortoise-sqlite-api_key"],
 )  # fmt: skip
-def test_new_then_the_printed_steps_give_a_working_service(database: str, orm: str) -> None:
+def test_new_then_the_printed_steps_give_a_working_service(
+    database: str, orm: str, auth: str
+) -> None:
     name = f"e2e_{os.getpid()}_{database}"
     env = {"UV_NO_PROGRESS": "1"}
     if database != "sqlite":
         env["DATABASE_URL"] = create_server_database(database, name)
     try:
         result = starter(
-            "new", "my-api", "--defaults", "--database", database, "--orm", orm, env=env
-        )
+            "new", "my-api", "--defaults", "--database", database, "--orm", orm, "--auth", auth,
+            env=env,
+        )  # fmt: skip
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stderr == "", result.stderr
         steps = printed_steps(result.stdout)
@@ -359,8 +362,13 @@ def test_new_then_the_printed_steps_give_a_working_service(database: str, orm: s
         # `docker compose up -d --wait db` cannot run here (no Docker engine): DATABASE_URL
         # points at the test server instead, so that line alone is left out.
         script = " && ".join(step for step in steps[:-1] if not step.startswith("docker compose"))
-        subprocess.run(["bash", "-c", script or "true"], env=shell_env, check=True, timeout=300)
-        assert steps[-1] == "uv run fastapi dev"
+        printed = subprocess.run(
+            ["bash", "-c", script or "true"], env=shell_env, check=True, timeout=300,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        # An api_key project's steps end by making a key (printed on stdout), the others' not.
+        keys = re.findall(r"^ak_\S+$", printed.stdout, flags=re.MULTILINE)
+        assert len(keys) == (auth == "api_key"), printed.stdout
         # Then a domain, and its printed steps as printed: review, migrate, test, commit.
         added = starter("add", "resource", "customers", "--path", "my-api", "-f", "name:str:80")
         assert added.returncode == 0, added.stdout + added.stderr
@@ -378,7 +386,7 @@ def test_new_then_the_printed_steps_give_a_working_service(database: str, orm: s
             start_new_session=True,
         )  # fmt: skip
         try:
-            exercise(f"http://127.0.0.1:{port}")
+            exercise(f"http://127.0.0.1:{port}", key=keys[0] if keys else None)
         finally:
             os.killpg(server.pid, 15)
             server.wait(timeout=30)
@@ -405,8 +413,9 @@ def test_plain_copier_copy_then_its_printed_steps_leave_everything_committed() -
     assert "uv.lock" in run_git("ls-files")
 
 
-def exercise(base: str) -> None:
-    """Register, log in, create an item: every answer 2xx."""
+def exercise(base: str, key: str | None = None) -> None:
+    """With the key, or else registered and logged in: create an item and a customer, every
+    answer 2xx."""
     with httpx.Client(base_url=base, timeout=10) as client:
         deadline = time.monotonic() + 60
         while True:
@@ -417,25 +426,43 @@ def exercise(base: str) -> None:
                 pass
             assert time.monotonic() < deadline, "the app did not start"
             time.sleep(0.2)
-        credentials = {"email": "ada@example.com", "password": "correct horse battery"}
-        registered = client.post("/users", json=credentials)
-        assert registered.is_success, registered.text
-        login = client.post(
-            "/auth/token",
-            data={"username": credentials["email"], "password": credentials["password"]},
-        )
-        assert login.is_success, login.text
-        token = login.json()["access_token"]
-        item = client.post(
-            "/items", json={"title": "first"}, headers={"Authorization": f"Bearer {token}"}
-        )
+        if key is None:
+            credentials = {"email": "ada@example.com", "password": "correct horse battery"}
+            registered = client.post("/users", json=credentials)
+            assert registered.is_success, registered.text
+            login = client.post(
+                "/auth/token",
+                data={"username": credentials["email"], "password": credentials["password"]},
+            )
+            assert login.is_success, login.text
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        else:
+            headers = {"X-API-Key": key}
+            managed = client.get("/api-keys", headers=headers)  # it may manage keys
+            assert managed.is_success, managed.text
+        item = client.post("/items", json={"title": "first"}, headers=headers)
         assert item.is_success, item.text
-        customer = client.post(
-            "/customers", json={"name": "Ada"}, headers={"Authorization": f"Bearer {token}"}
-        )
+        customer = client.post("/customers", json={"name": "Ada"}, headers=headers)
         assert customer.is_success, customer.text
         ready = client.get("/health/ready")
         assert ready.is_success, ready.text
+
+
+@pytest.mark.parametrize("auth", ["api_key", "jwt"])
+def test_an_api_key_projects_steps_make_its_first_key(auth: str) -> None:
+    """Before `fastapi dev`, in `new`'s steps and in plain Copier's alike; only with api_key."""
+    make_key = "uv run python -m my_api create-api-key dev --name local --can-manage-keys"
+    made = starter("new", "my-api", "--defaults", "--auth", auth, "--no-install", "--no-git")
+    assert made.returncode == 0, made.stderr
+    copied = subprocess.run(
+        [str(Path(sys.executable).parent / "copier"), "copy", "--trust", "--defaults",
+         "--skip-tasks", "--vcs-ref", "HEAD", "-d", f"auth={auth}", str(REPO), "copied"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    for steps in (printed_steps(made.stdout), printed_steps(copied.stderr)):
+        assert steps[-1] == "uv run fastapi dev", steps
+        assert (make_key in steps) == (auth == "api_key"), steps
+        assert auth != "api_key" or steps[-2] == make_key, steps
 
 
 def test_printed_steps_are_shell_words() -> None:

@@ -152,5 +152,7 @@ def next_steps(
             steps.append(f"# start your {answers['database']} server; DATABASE_URL is in .env")
     if not migrated:
         steps.append(f"uv run {answers['migrate_command']}")
+    if answers["first_key_command"]:
+        steps.append(f"uv run {answers['first_key_command']}")
     steps.append("uv run fastapi dev")
     return steps

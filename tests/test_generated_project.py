@@ -117,6 +117,12 @@ def test_generated_project_passes_its_own_checks(
     key = (database, test_combination.data["orm"], test_combination.data["auth"], python)
     failing = failing_alone(project, env) if key in ALONE else []
     assert not failing, failing
+    # Alembic and redis are slow to import: the app imports them when first needed (the migration
+    # check, REDIS_URL), not when it starts.
+    (package,) = (path.name for path in (project / "src").iterdir())
+    probe = f"import sys, {package}.main; print(sorted({{'alembic', 'redis'}} & set(sys.modules)))"
+    loaded = run(["uv", "run", "--no-sync", "python", "-c", probe], cwd=project, env=env)
+    assert loaded.splitlines()[0] == "[]", loaded  # stdout first
     run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "mypy"], cwd=project, env=env)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_starter.errors import StarterError
-from fastapi_starter.questions import Question
+from fastapi_starter.questions import Question, asked
 
 
 def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
@@ -79,11 +79,8 @@ def check_names(
     """Refuse answers to questions the template does not ask (copier would ignore them silently);
     with `project_only`, a resource's too (they would render a resource instead of a project)."""
     of_resource = {question.name for question in questions if question.tier == "resource"}
-    known = {
-        question.name
-        for question in questions
-        if not question.computed and not (project_only and question.name in of_resource)
-    }
+    candidates = asked(questions) if project_only else questions
+    known = {question.name for question in candidates if not question.computed}
     unknown = sorted(set(answers) - known)
     if resource_answers := [name for name in unknown if name in of_resource]:
         them = "it" if len(resource_answers) == 1 else "them"

@@ -26,13 +26,14 @@ LINE_LENGTH = 100  # the generated projects' (ruff's line-length)
 ARGUMENTS = {"str": f"length, default {DEFAULT_STR_LENGTH}", "enum": "a,b,c", "ref": "a resource"}
 
 
-def field_types(template: list[questions.Question] | None = None) -> list[str]:
-    """The field types, as copier.yml lists them (`resource_field_types`)."""
+def field_types(
+    template: list[questions.Question] | None = None, listed: str = "resource_field_types"
+) -> list[str]:
+    """The field types, as copier.yml lists them (`resource_field_types`, or another such list:
+    `resource_types_not_unique`, `resource_types_without_default`)."""
     if template is None:
         template = questions.load(template_source.locate().copier_yml)
-    return [
-        str(kind) for kind in next(q for q in template if q.name == "resource_field_types").default
-    ]
+    return [str(kind) for kind in next(q for q in template if q.name == listed).default]
 
 
 def field_types_help(template: list[questions.Question]) -> str:

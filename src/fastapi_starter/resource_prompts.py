@@ -6,9 +6,6 @@ from typing import Any
 from fastapi_starter.prompts import _error, _placeholder
 from fastapi_starter.resource import DEFAULT_STR_LENGTH, Project, field_types, fields_problem
 
-# The types that take no default (copier.yml refuses one).
-NO_DEFAULT = {"ref", "uuid", "date", "datetime"}
-
 
 def _answer(question: Any) -> Any:
     answer = question.unsafe_ask()  # Ctrl-C raises KeyboardInterrupt: the CLI says "Aborted."
@@ -44,7 +41,8 @@ def ask_fields(project: Project, resource: str, copier_yml: Path) -> list[dict[s
         field = _ask_kind(project, name)
         if refused(field):  # asked again from its name: the type may not suit the name
             continue
-        default = "" if field["type"] in NO_DEFAULT else _ask_default()
+        takes_default = field["type"] not in field_types(listed="resource_types_without_default")
+        default = _ask_default() if takes_default else ""
         while default and refused({**field, "default": default}):
             default = _ask_default()
         if default:  # never null: whether it is required does not arise
@@ -86,6 +84,6 @@ def _ask_kind(project: Project, name: str) -> dict[str, Any]:
         field["ref"] = _answer(
             questionary.select("Resource it references:", choices=sorted(project.resources))
         )
-    if kind not in {"text", "bool"}:
+    if kind not in field_types(listed="resource_types_not_unique"):
         field["unique"] = _answer(questionary.confirm("Unique?", default=False))
     return field

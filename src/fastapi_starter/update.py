@@ -341,13 +341,11 @@ def _has_version(source: Path, refs: Mapping[str, str], version: str) -> bool:
     if version == "HEAD" or f"refs/tags/{version}" in refs or f"refs/heads/{version}" in refs:
         return True
     if source.is_dir():
-        found = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", f"{version}^{{commit}}"],
-            cwd=source,
-            capture_output=True,
-            check=False,
-        )
-        return found.returncode == 0
+        try:
+            _git("rev-parse", "--verify", "--quiet", f"{version}^{{commit}}", cwd=source)
+        except StarterError:
+            return False
+        return True
     return bool(re.fullmatch(r"[0-9a-f]{7,40}", version))  # a bundle's commits: Copier checks
 
 
@@ -366,9 +364,8 @@ def _target(answers: Mapping[str, Any], to: str | None) -> _Target:
         if name.startswith("refs/tags/")
     }
     if to is not None and not _has_version(source, refs, to):
-        known = (
-            f"; its versions: {', '.join(_releases(list(tags)))}" if _releases(list(tags)) else ""
-        )
+        releases = _releases(list(tags))
+        known = f"; its versions: {', '.join(releases)}" if releases else ""
         raise StarterError(f"The template has no version {to}{known}")
     ref = to or _latest_tag(list(tags)) or "HEAD"
     sha = (

@@ -236,6 +236,7 @@ def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> N
         (["health", "-f", "a:int"], "'health' is taken by the project"),  # a route
         (["config", "-f", "a:int"], "'config' is taken by the project"),  # a module
         (["Orders-2", "-f", "a:int"], "'Orders-2' is not a name"),
+        (["", "-f", "a:int"], "A resource needs a name: plural, lowercase"),
         (["orders"], "No terminal to ask the fields on"),
         (["orders", "-f", "title"], "write name:type"),
         (["orders", "-f", "title:strr"], "unknown type 'strr'"),

@@ -190,6 +190,8 @@ def resource_data(
     project: Project, name: str, fields: list[dict[str, Any]], copier_yml: Path
 ) -> dict[str, Any]:
     """Copier's data for the resource: the project's answers, the resource's, what validation needs."""
+    if not name:  # copier.yml takes an empty name for "not a resource": the project itself
+        raise StarterError("A resource needs a name: plural, lowercase (e.g. orders)")
     fields = [dict(field) for field in fields]
     for field in fields:
         if field.get("type") == "ref" and field.get("ref") in project.resources:

@@ -217,6 +217,19 @@ def test_a_resources_answers_are_not_a_new_projects() -> None:
     assert sorted(path.name for path in Path.cwd().iterdir()) == ["orders.yml"]
 
 
+def test_a_directory_name_that_makes_no_name_says_where_the_default_came_from() -> None:
+    result = invoke("new", "2024", "--defaults")
+    assert_one_line_error(
+        result,
+        "starting with a letter (e.g. my-api); the default came from the directory name '2024': "
+        "pass -d project_slug=...",
+    )
+    assert list(Path.cwd().iterdir()) == []
+    named = invoke("new", "2024", "--defaults", "-d", "project_name=Reports")
+    assert named.exit_code == 0, named.output
+    assert answers_of(Path("2024"))["project_slug"] == "reports"
+
+
 def test_bad_input_leaves_an_empty_destination_empty() -> None:
     Path("empty").mkdir()
     result = invoke("new", "empty", "--defaults", "-d", "author_email=nobody")

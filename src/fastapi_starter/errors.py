@@ -28,6 +28,12 @@ def os_error_message(error: OSError) -> str:
     return f"{reason}{where}"
 
 
+def question_named(message: str) -> str | None:
+    """The question a Copier validation message is about, if it is one."""
+    found = _QUESTION_NAMED.match(message.strip())
+    return found[0].split("'")[1] if found else None
+
+
 def without_question_name(message: str) -> str:
     """Copier's validation message without its "Validation error for question 'x': ", where the
     prompt or the command already says what is asked."""

@@ -21,6 +21,7 @@ from fastapi_starter.errors import (
     copier_message,
     copier_tasks_quiet,
     os_error_message,
+    question_named,
 )
 
 NO_TERMINAL = "No terminal to ask the questions on: pass --defaults and/or --data KEY=VALUE"
@@ -258,14 +259,29 @@ def ask_and_render(
     source = template_source.locate()
     if not use_defaults:
         _check_answerable(source, given)
-    return _render(
-        destination,
-        data=dict(given),
-        user_defaults={"project_name": destination.resolve().name},
-        overwrite=overwrite,
-        pretend=pretend,
-        vcs_ref=vcs_ref,
-    )
+    try:
+        return _render(
+            destination,
+            data=dict(given),
+            user_defaults={"project_name": destination.resolve().name},
+            overwrite=overwrite,
+            pretend=pretend,
+            vcs_ref=vcs_ref,
+        )
+    except StarterError as error:
+        # The project's name defaults to the directory's, and other names' defaults follow from it.
+        question = question_named(str(error))
+        named_after_it = {
+            q.name
+            for q in questions.load(source.copier_yml)
+            if q.name == "project_name" or "project_name" in str(q.default)
+        }
+        if question in named_after_it and not {"project_name", question} & set(given):
+            raise StarterError(
+                f"{error}; the default came from the directory name '{destination.resolve().name}'"
+                f": pass -d {question}=..."
+            ) from error
+        raise
 
 
 def _render(

@@ -9,6 +9,7 @@ costs its own tests and checks, not a cold install, bytecode compilation and a m
 dependency. mypy's cache is keyed by file contents, so sharing it changes no result.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
+from combinations import REPO
 from conftest import UV, run
 from resources import add_two_resources, gets_resources
 
@@ -123,6 +126,25 @@ def test_generated_project_passes_its_own_checks(
     probe = f"import sys, {package}.main; print(sorted({{'alembic', 'redis'}} & set(sys.modules)))"
     loaded = run(["uv", "run", "--no-sync", "python", "-c", probe], cwd=project, env=env)
     assert loaded.splitlines()[0] == "[]", loaded  # stdout first
+    # copier.yml's model_attributes, the field names `add resource` refuses, name every public
+    # attribute of pydantic's BaseModel and of this ORM's model base: a field would shadow it.
+    orm = test_combination.data["orm"]
+    base = "tortoise.models:Model" if orm == "tortoise" else f"{package}.database:Base"
+    probe = (
+        "import importlib, json, re, pydantic\n"
+        f"module, name = {base!r}.split(':')\n"
+        "def public(cls):\n"
+        "    names = (n for n in dir(cls) if re.fullmatch('[a-z][a-z0-9_]*', n))\n"
+        "    return sorted(n for n in names if not n.startswith('model_'))\n"
+        "model = getattr(importlib.import_module(module), name)\n"
+        "print(json.dumps([public(pydantic.BaseModel), public(model)]))"
+    )
+    pydantic_names, model_names = json.loads(
+        run(["uv", "run", "--no-sync", "python", "-c", probe], cwd=project, env=env).splitlines()[0]
+    )
+    listed = yaml.safe_load((REPO / "copier.yml").read_text())["model_attributes"]["default"]
+    assert set(pydantic_names) - set(listed["pydantic"]) == set()
+    assert set(model_names) - set(pydantic_names) - set(listed[orm]) == set()
     run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)
     run(["uv", "run", "--no-sync", "mypy"], cwd=project, env=env)

@@ -27,7 +27,7 @@ from typer.testing import CliRunner, Result
 
 from fastapi_starter import cli, resource
 from fastapi_starter.errors import StarterError
-from fastapi_starter.matrix import Combination, split
+from fastapi_starter.matrix import Combination, refusal, split
 
 Render = Callable[[Combination], Path]
 PAIRINGS = [c for c in split(ALL_QUESTIONS, tier="test")[0] if gets_resources(c)]
@@ -228,6 +228,31 @@ def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> N
 
 
 @pytest.mark.parametrize(
+    ("orm", "name"),
+    [
+        ("tortoise", "save"),
+        ("tortoise", "pk"),
+        ("sqlmodel", "sqlmodel_update"),
+        ("sqlalchemy", "registry"),
+    ],
+)
+def test_a_field_cannot_shadow_an_attribute_of_its_orms_model(orm: str, name: str) -> None:
+    """Each ORM's own: the model would not be defined (Tortoise), or would warn (SQLAlchemy)."""
+
+    def problem(orm: str) -> str | None:
+        field = {"name": name, "type": "int", "required": True}
+        return refusal(
+            ALL_QUESTIONS, {"orm": orm, "resource": "orders", "resource_fields": [field]}
+        )
+
+    assert problem(orm) == (
+        f"Validation error for question 'resource_fields': Field '{name}' is a reserved name: "
+        "the model has an attribute of that name"
+    )
+    assert problem("tortoise" if orm != "tortoise" else "sqlalchemy") is None
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["class", "-f", "a:int"], "'class' is a Python keyword"),
@@ -241,6 +266,7 @@ def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> N
         (["orders", "-f", "title"], "write name:type"),
         (["orders", "-f", "title:strr"], "unknown type 'strr'"),
         (["orders", "-f", "status:enum"], "an enum needs its values"),
+        (["orders", "-f", "n:int:required"], "an int takes no argument ('required'); its options"),
         (["orders", "-f", "customer:ref:customers"], "the project has no resource 'customers'"),
         (["orders", "-f", "id:int"], "Field 'id' is a reserved name"),
         (["orders", "-f", "note:text:unique"], "a text cannot be unique"),
@@ -255,6 +281,8 @@ def test_a_singular_can_be_given(project: Path, add: Callable[..., Result]) -> N
         (["orders", "-f", "note:text=a\\b"], "a default without double quotes, backslashes"),
         (["orders", "-f", "n:int:optional=5"], "a field with a default is never null; drop"),
         (["orders", "-f", "Title:str"], "Field 'Title': use lowercase"),
+        (["orders", "-f", "json:str"], "Field 'json' is a reserved name: the model's schemas have"),
+        (["orders", "-f", "metadata:str"], "Field 'metadata' is a reserved name: the model has"),
         (["equipment", "-f", "a:int"], "'equipment' is its own singular: give one, e.g."),
         (["orders", "--singular", "x" * 21, "-f", "a:int"], "at most 20 characters"),
     ],

@@ -84,7 +84,11 @@ def parse_field(spec: str) -> dict[str, Any]:
             )
         field["ref"] = arg
     elif arg is not None:
-        raise StarterError(f"Field '{spec}': a {field['type']} takes no argument")
+        article = "an" if field["type"][0] in "aeio" else "a"  # an int, a uuid
+        raise StarterError(
+            f"Field '{spec}': {article} {field['type']} takes no argument ('{arg}'); its options "
+            "are unique and optional"
+        )
     field["required"] = "optional" not in flags
     field["unique"] = "unique" in flags
     if has_default:

@@ -189,7 +189,7 @@ def test_an_empty_destination_is_fine() -> None:
         (["--auth", "basic"], "Invalid choice for 'auth': 'basic'"),
         (["-d", "auth=basic"], "Invalid choice for 'auth': 'basic'"),
         (["-d", "colour=blue"], "Unknown question: colour (known: auth, author_email, author_name"),
-        (["-d", "resource=orders"], "Not a question of a new project: resource (`fastapi-starter"),
+        (["-d", "resource=orders"], "Not a question of the project: resource (`fastapi-starter"),
         (["-d", "no-equals-sign"], "Expected KEY=VALUE"),
     ],
 )
@@ -211,7 +211,7 @@ def test_a_resources_answers_are_not_a_new_projects() -> None:
     result = invoke("new", "bad", "--defaults", "--data-file", "orders.yml")
     assert_one_line_error(
         result,
-        "Not a question of a new project: resource, resource_fields "
+        "Not a question of the project: resource, resource_fields "
         "(`fastapi-starter add resource` asks them)",
     )
     assert sorted(path.name for path in Path.cwd().iterdir()) == ["orders.yml"]

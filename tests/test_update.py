@@ -493,6 +493,12 @@ def test_cli_refuses_unknown_answers(edited: Path) -> None:
     result = invoke("update", str(edited), "-d", "colour=blue")
     assert result.exit_code == 1, result.output
     assert "Unknown question: colour" in result.stderr
+    assert "resource" not in result.stderr  # the questions listed are the project's
+    resource = invoke("update", str(edited), "-d", "resource=orders")
+    assert resource.exit_code == 1, resource.output
+    assert (
+        "Not a question of the project: resource (`fastapi-starter add resource`" in resource.stderr
+    )
 
 
 def test_cli_matches_choices_as_new_does(edited: Path) -> None:

@@ -73,19 +73,16 @@ def save_for_replay(answers: Mapping[str, Any]) -> Path:
     return path
 
 
-def check_names(
-    answers: Mapping[str, Any], questions: list[Question], *, project_only: bool = False
-) -> None:
-    """Refuse answers to questions the template does not ask (copier would ignore them silently);
-    with `project_only`, a resource's too (they would render a resource instead of a project)."""
+def check_names(answers: Mapping[str, Any], questions: list[Question]) -> None:
+    """Refuse answers to questions a project is not asked (copier would ignore them silently), and a
+    resource's (they would render a resource instead of the project)."""
     of_resource = {question.name for question in questions if question.tier == "resource"}
-    candidates = asked(questions) if project_only else questions
-    known = {question.name for question in candidates if not question.computed}
+    known = {question.name for question in asked(questions) if not question.computed}
     unknown = sorted(set(answers) - known)
     if resource_answers := [name for name in unknown if name in of_resource]:
         them = "it" if len(resource_answers) == 1 else "them"
         raise StarterError(
-            f"Not a question of a new project: {', '.join(resource_answers)} "
+            f"Not a question of the project: {', '.join(resource_answers)} "
             f"(`fastapi-starter add resource` asks {them})"
         )
     if unknown:

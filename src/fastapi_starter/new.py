@@ -234,5 +234,5 @@ def given_answers(
         **answer_files.parse_pairs(pairs),
         **options,
     }
-    answer_files.check_names(given, all_questions, project_only=True)
+    answer_files.check_names(given, all_questions)
     return answer_files.match_choices(given, all_questions)

@@ -519,6 +519,12 @@ def test_cli_names_the_versions_when_the_one_asked_for_is_not_there(edited: Path
     )
     assert git(edited, "rev-parse", "HEAD") == head
     assert git(edited, "status", "--porcelain") == ""
+    empty = invoke("update", str(edited), "--to", "")
+    assert empty.exit_code == 1, empty.output
+    assert empty.stderr == (
+        f"Error: --to needs a version: a tag, a branch or a commit (the template's versions: "
+        f"{V1}, {V2}, {V3})\n"
+    )
 
 
 def test_cli_says_what_a_recorded_version_that_is_gone_means(edited: Path) -> None:

@@ -352,19 +352,22 @@ def _has_version(source: Path, refs: Mapping[str, str], version: str) -> bool:
 def _target(answers: Mapping[str, Any], to: str | None) -> _Target:
     """Which version to update to, and whether the project is already there (cheap: no clone)."""
     source = _local_source(str(answers["_src_path"]))
-    if source is None:
-        return _Target(to, current=False)
-    try:
-        refs = _refs(source)
-    except StarterError:
-        return _Target(to, current=False)  # Copier says what is wrong with the source
+    refs: dict[str, str] = {}
+    if source is not None:
+        with contextlib.suppress(StarterError):  # else Copier says what is wrong with the source
+            refs = _refs(source)
     tags = {
         name[len("refs/tags/") :]: sha
         for name, sha in refs.items()
         if name.startswith("refs/tags/")
     }
+    releases = _releases(list(tags))
+    if to is not None and not to.strip():
+        known = f" (the template's versions: {', '.join(releases)})" if releases else ""
+        raise StarterError(f"--to needs a version: a tag, a branch or a commit{known}")
+    if source is None or not refs:
+        return _Target(to, current=False)
     if to is not None and not _has_version(source, refs, to):
-        releases = _releases(list(tags))
         known = f"; its versions: {', '.join(releases)}" if releases else ""
         raise StarterError(f"The template has no version {to}{known}")
     ref = to or _latest_tag(list(tags)) or "HEAD"

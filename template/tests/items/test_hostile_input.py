@@ -60,6 +60,20 @@ async def test_any_json_gets_an_answer_in_the_error_shape(client: AsyncClient, b
     assert response.json()["code"] in ("bad_request", "validation_error")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [{"title": "a\x00b"}, {"title": "ok", "description": "\x00"}],
+    ids=["title", "description"],
+)
+async def test_a_nul_character_is_refused(client: AsyncClient, body: dict[str, str]) -> None:
+    """A database's text column may not hold it: a 422, whatever the database."""
+    response = await client.post("/items", json=body)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["msg"] == "Value error, Text cannot contain the NUL character"
+    assert (await client.get("/items", params={"title": "a\x00"})).status_code == 422
+
+
 async def test_a_lone_surrogate_is_refused(client: AsyncClient) -> None:
     response = await client.post("/items", content='{"title": "\\udc00"}', headers=JSON)
     assert response.status_code == 422

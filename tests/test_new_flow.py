@@ -516,6 +516,20 @@ def test_interactive_flow_at_80_columns() -> None:
     assert (answers["project_name"], answers["project_slug"]) == ("Orders", "orders")
 
 
+def test_an_error_at_80_columns_breaks_between_words() -> None:
+    """The terminal would cut the one line mid-word; piped, it stays one line."""
+    child = terminal("2024", "--defaults", "--no-install", "--no-git")
+    text = child.read().replace("\r\n", "\n")
+    child.close()
+    assert child.exitstatus == 1
+    lines = text[text.index("Error: ") :].strip().splitlines()  # after the spinner's line
+    assert len(lines) > 1 and all(len(line) < 80 for line in lines), text
+    words = " ".join(lines).split()
+    assert words[:2] == ["Error:", "Validation"] and "'2024':" in words and "letters," in words
+    piped = starter("new", "2024", "--defaults", "--no-install", "--no-git")
+    assert piped.stderr.startswith("Error: ") and piped.stderr.count("\n") == 1, piped.stderr
+
+
 def pexpect_eof() -> object:
     return pexpect.EOF
 

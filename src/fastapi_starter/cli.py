@@ -10,8 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from fastapi_starter import answers, questions, template_source
+from fastapi_starter import answers, output, questions, template_source
 from fastapi_starter.errors import StarterError, os_error_message
+
+
+def _say_error(message: str) -> None:
+    """``Error: message``: one line, wrapped between words at a terminal (not mid-word by it)."""
+    text = f"Error: {message}"
+    typer.echo(output.wrap(text) if output.is_terminal(sys.stderr) else text, err=True)
 
 
 def _error_boundary(command: Callable[..., None]) -> Callable[..., None]:
@@ -22,13 +28,13 @@ def _error_boundary(command: Callable[..., None]) -> Callable[..., None]:
         try:
             command(*args, **kwargs)
         except StarterError as error:
-            typer.echo(f"Error: {error}", err=True)
+            _say_error(str(error))
             raise typer.Exit(1) from None
         except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the exit's flush
             raise typer.Exit(141) from None  # 128 + SIGPIPE, as a shell reports it
         except OSError as error:  # one line for every OS failure (disk full, permissions, ...)
-            typer.echo(f"Error: {os_error_message(error)}", err=True)
+            _say_error(os_error_message(error))
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("\nAborted.", err=True)
@@ -393,10 +399,9 @@ def update(
         raise typer.Exit(interrupted.exit_code) from None
     _print_report(report)
     if report.conflicted and not report.pretend:
-        typer.echo(
-            f"Error: conflicts remain in {', '.join(report.conflicted)}: resolve the <<<<<<< markers "
-            f"and commit ({RECOVERY})",
-            err=True,
+        _say_error(
+            f"conflicts remain in {', '.join(report.conflicted)}: resolve the <<<<<<< markers "
+            f"and commit ({RECOVERY})"
         )
         raise typer.Exit(1)
 
@@ -498,6 +503,6 @@ def main() -> None:
     try:
         app = build_app()
     except StarterError as error:
-        typer.echo(f"Error: {error}", err=True)
+        _say_error(str(error))
         raise SystemExit(1) from None
     app()

@@ -225,6 +225,12 @@ def test_a_directory_name_that_makes_no_name_says_where_the_default_came_from() 
         "pass -d project_slug=...",
     )
     assert list(Path.cwd().iterdir()) == []
+    shadowing = invoke("new", "json", "--defaults")
+    assert_one_line_error(
+        shadowing,
+        "module of that name; the default came from the directory name 'json': pass -d "
+        "package_name=...",
+    )
     named = invoke("new", "2024", "--defaults", "-d", "project_name=Reports")
     assert named.exit_code == 0, named.output
     assert answers_of(Path("2024"))["project_slug"] == "reports"

@@ -271,12 +271,11 @@ def ask_and_render(
     except StarterError as error:
         # The project's name defaults to the directory's, and other names' defaults follow from it.
         question = question_named(str(error))
-        named_after_it = {
-            q.name
-            for q in questions.load(source.copier_yml)
-            if q.name == "project_name" or "project_name" in str(q.default)
-        }
-        if question in named_after_it and not {"project_name", question} & set(given):
+        named_after_it = {"project_name"}
+        for q in questions.load(source.copier_yml):  # in order: a default follows earlier answers
+            if any(name in str(q.default) for name in named_after_it - set(given)):
+                named_after_it.add(q.name)
+        if question in named_after_it - set(given):
             raise StarterError(
                 f"{error}; the default came from the directory name '{destination.resolve().name}'"
                 f": pass -d {question}=..."

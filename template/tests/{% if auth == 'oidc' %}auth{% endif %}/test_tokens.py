@@ -50,6 +50,7 @@ def hs256_with_public_key(provider: FakeIdentityProvider, claims: dict[str, Any]
         "no-expiry",
         "empty-subject",
         "subject-too-long",
+        "subject-with-nul",
     ]
 )
 def bad_token(request: pytest.FixtureRequest, identity_provider: FakeIdentityProvider) -> str:
@@ -79,6 +80,8 @@ def bad_token(request: pytest.FixtureRequest, identity_provider: FakeIdentityPro
             return provider.token(subject="")
         case "subject-too-long":
             return provider.token(subject="a" * 256)
+        case "subject-with-nul":
+            return provider.token(subject="alice\x00")
         case common:
             return common_bad_token(common, provider.token)
 

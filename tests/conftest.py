@@ -3,9 +3,11 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from combinations import ALL_QUESTIONS, REPO
@@ -68,6 +70,30 @@ def run(
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, f"{' '.join(command)} failed in {cwd}:\n{output}"
     return output
+
+
+# The test servers (see .ci/services), with a database name to fill in.
+SERVERS = {
+    "postgresql": "postgresql://postgres@127.0.0.1:5432/{name}",
+    "mysql": "mysql://root@127.0.0.1:3306/{name}",
+}
+
+
+@contextmanager
+def server_database(database: str) -> Iterator[str]:
+    """A new, empty database on the test server of `database`, dropped afterwards; its URL."""
+    name = f"scratch_{uuid4().hex[:12]}"
+    if database == "postgresql":
+        client = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c"]
+        create, drop = f"CREATE DATABASE {name}", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    else:
+        client = ["mysql", "-h", "127.0.0.1", "-u", "root", "-e"]
+        create, drop = f"CREATE DATABASE {name}", f"DROP DATABASE IF EXISTS {name}"
+    subprocess.run([*client, create], check=True, capture_output=True)
+    try:
+        yield SERVERS[database].format(name=name)
+    finally:
+        subprocess.run([*client, drop], check=False, capture_output=True)
 
 
 def free_port() -> int:

@@ -4,13 +4,13 @@ The end-to-end runs (`new` with its install, then the printed next steps, then t
 `slow`; the rest runs in the render tier's time.
 """
 
+import contextlib
 import errno
 import os
 import pathlib
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +22,7 @@ import pexpect
 import pytest
 import yaml
 from combinations import QUESTIONS, REPO
+from conftest import SERVERS, free_port, server_database
 
 STARTER = str(Path(sys.executable).parent / "fastapi-starter")
 UV_BIN = str(Path(sys.executable).parent)
@@ -289,38 +290,6 @@ def test_without_uv_the_project_is_kept_and_the_steps_say_how_to_finish() -> Non
 # ---------------------------------------------------------------- end to end
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-SERVERS = {
-    "postgresql": "postgresql://postgres@127.0.0.1:5432/{name}",
-    "mysql": "mysql://root@127.0.0.1:3306/{name}",
-}
-
-
-def create_server_database(database: str, name: str) -> str:
-    """A fresh database on the test server; its URL."""
-    if database == "postgresql":
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {name}"],
-                       check=True, capture_output=True)  # fmt: skip
-    else:
-        subprocess.run(["mysql", "-h", "127.0.0.1", "-u", "root", "-e", f"CREATE DATABASE {name}"],
-                       check=True, capture_output=True)  # fmt: skip
-    return SERVERS[database].format(name=name)
-
-
-def drop_server_database(database: str, name: str) -> None:
-    if database == "postgresql":
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c",
-                        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)  # fmt: skip
-    else:
-        subprocess.run(["mysql", "-h", "127.0.0.1", "-u", "root", "-e",
-                        f"DROP DATABASE IF EXISTS {name}"], check=False)  # fmt: skip
-
-
 def printed_steps(stdout: str) -> list[str]:
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith("Next steps:")) + 1
@@ -343,11 +312,10 @@ def run_git(*args: str) -> str:
 def test_new_then_the_printed_steps_give_a_working_service(
     database: str, orm: str, auth: str
 ) -> None:
-    name = f"e2e_{os.getpid()}_{database}"
     env = {"UV_NO_PROGRESS": "1"}
-    if database != "sqlite":
-        env["DATABASE_URL"] = create_server_database(database, name)
-    try:
+    with contextlib.ExitStack() as cleanup:
+        if database != "sqlite":
+            env["DATABASE_URL"] = cleanup.enter_context(server_database(database))
         result = starter(
             "new", "my-api", "--defaults", "--database", database, "--orm", orm, "--auth", auth,
             env=env,
@@ -390,9 +358,6 @@ def test_new_then_the_printed_steps_give_a_working_service(
         finally:
             os.killpg(server.pid, 15)
             server.wait(timeout=30)
-    finally:
-        if database != "sqlite":
-            drop_server_database(database, name)
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ The end-to-end runs (`new` with its install, then the printed next steps, then t
 
 import contextlib
 import errno
+import itertools
 import os
 import pathlib
 import re
@@ -441,11 +442,14 @@ def test_printed_steps_are_shell_words() -> None:
 # ---------------------------------------------------------------- a real terminal, 80 columns
 
 
+def terminal_environment() -> dict[str, str]:
+    return {**os.environ, "PATH": UV_BIN + os.pathsep + os.environ["PATH"]}
+
+
 def terminal(*args: str) -> pexpect.spawn:
-    environment = {**os.environ, "PATH": UV_BIN + os.pathsep + os.environ["PATH"]}
     return pexpect.spawn(
-        STARTER, ["new", *args], env=environment, dimensions=(40, 80), encoding="utf-8",
-        timeout=60,
+        STARTER, ["new", *args], env=terminal_environment(), dimensions=(40, 80),
+        encoding="utf-8", timeout=60,
     )  # fmt: skip
 
 
@@ -495,6 +499,25 @@ def test_an_error_at_80_columns_breaks_between_words() -> None:
     assert piped.stderr.startswith("Error: ") and piped.stderr.count("\n") == 1, piped.stderr
 
 
+def test_a_step_too_long_for_80_columns_goes_on_over_lines() -> None:
+    """Broken between words with `\\` (the terminal would break it mid-word); piped, one line."""
+    name, choices = "shop-backend-service", ("--defaults", "--auth", "api_key", "--no-git")
+    piped = starter("new", name, *choices, "--no-install")
+    assert piped.returncode == 0, piped.stderr
+    steps = printed_steps(piped.stdout)
+    assert max(len(step) for step in steps) > 80 - len("    "), steps
+    shutil.rmtree(name)
+    child = terminal(name, *choices, "--no-install")
+    text = child.read().replace("\r\n", "\n")
+    child.close()
+    assert child.exitstatus == 0, text
+    shown = text.split("Next steps:\n", 1)[1].splitlines()
+    assert all(len(line) < 80 for line in shown), shown
+    assert "\n".join(shown).replace(" \\\n        ", " ").split("\n") == [
+        f"    {step}" for step in steps
+    ]
+
+
 def pexpect_eof() -> object:
     return pexpect.EOF
 
@@ -532,12 +555,16 @@ def test_ctrl_c_at_a_prompt_keeps_the_answers_for_one_command_that_replays_them(
     child.close()
     assert child.exitstatus == 130
     assert list(Path.cwd().iterdir()) == []
-    printed = str(child.before)
+    printed = str(child.before).replace("\r\n", "\n")
     assert "Aborted." in printed
-    (command,) = re.findall(r"to use them again:\r?\n    (fastapi-starter new .*?)\r?\n", printed)
-    words = shlex.split(command.replace("~/", str(Path.home()) + "/"))
-    assert words[:2] == ["fastapi-starter", "new"]
-    replay = terminal(*words[2:], "--no-install", "--no-git")
+    # The command as printed (over several lines if the terminal is too narrow), run by a shell.
+    after = printed.split("to use them again:\n", 1)[1].splitlines()
+    command = "\n".join(itertools.takewhile(lambda line: line.startswith("    "), after))
+    assert command.split()[:2] == ["fastapi-starter", "new"], printed
+    replay = pexpect.spawn(
+        "bash", ["-c", f"{command} --no-install --no-git"], env=terminal_environment(),
+        dimensions=(40, 80), encoding="utf-8", timeout=60,
+    )  # fmt: skip
     replay.expect_exact("Distribution name")  # the name is not asked again
     replay.send("\r")
     answer_the_rest(replay, "project_slug")

@@ -265,12 +265,7 @@ def matrix(
 
 
 def _echo_wrapped(text: str, indent: str = "") -> None:
-    """``text`` wrapped to the terminal's width (80 at most)."""
-    import shutil
-    import textwrap
-
-    width = min(shutil.get_terminal_size().columns, 80)
-    typer.echo(textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent))
+    typer.echo(output.wrap(text, indent=indent))
 
 
 def _confirm_loss(risks: Any) -> bool:
@@ -467,7 +462,7 @@ def add_resource(
     )
     if not pretend:
         typer.echo("Next steps:")
-        typer.echo("\n".join(f"    {step}" for step in added.next_steps(path)))
+        typer.echo(output.commands(added.next_steps(path)))
 
 
 def build_app() -> typer.Typer:

@@ -91,7 +91,8 @@ class Run:
             saved = answer_files.save_for_replay(known)
         except OSError:
             return None
-        return f"Your answers are saved; to use them again:\n    {_replay_command(self.options, saved)}"
+        replay = output.commands([_replay_command(self.options, saved)], err=True)
+        return f"Your answers are saved; to use them again:\n{replay}"
 
     def __call__(self) -> None:
         options = self.options
@@ -198,7 +199,7 @@ class Run:
             output.say(f"The project is in {finish.display_path(destination)}; finish by hand:")
         else:
             output.say(f"Your project {answers['project_name']} is ready. Next steps:")
-        output.say("\n".join(f"    {line}" for line in steps))
+        output.say(output.commands(steps))
 
 
 def _report(step: finish.Step, done: str, problems: list[str]) -> bool:

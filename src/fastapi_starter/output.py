@@ -7,6 +7,7 @@ pipes and files get plain lines.
 import io
 import itertools
 import os
+import shlex
 import shutil
 import sys
 import textwrap
@@ -51,6 +52,45 @@ def wrap(
         )
         for number, line in enumerate(text.splitlines() or [""])
     )
+
+
+def commands(lines: list[str], *, err: bool = False, indent: str = "    ") -> str:
+    """Shell commands to paste, one per line. At a terminal, a command too long for it goes on
+    over the next lines (``\\``), broken between words: the terminal would break it anywhere."""
+    stream = sys.stderr if err else sys.stdout
+    columns = width() - 1 if is_terminal(stream) else None
+    return "\n".join(_command(line, indent, columns) for line in lines)
+
+
+def _command(command: str, indent: str, columns: int | None) -> str:
+    if columns is None or len(indent) + len(command) <= columns:
+        return indent + command
+    words = _words(command)
+    if not words:  # not a command shlex can read: as it is
+        return indent + command
+    lines = [indent + words[0]]
+    for word in words[1:]:
+        if len(lines[-1]) + len(word) + 3 <= columns:  # " word \"
+            lines[-1] += " " + word
+        else:
+            lines[-1] += " \\"
+            lines.append(f"{indent}    {word}")
+    return "\n".join(lines)
+
+
+def _words(command: str) -> list[str]:
+    """The shell words of ``command`` as written (quotes kept), by where shlex ends each one."""
+    source = io.StringIO(command)
+    lexer = shlex.shlex(source, posix=True, punctuation_chars=False)
+    lexer.whitespace_split, lexer.commenters = True, ""
+    words, start = [], 0
+    try:
+        while lexer.get_token() is not None:
+            words.append(command[start : source.tell()].strip())
+            start = source.tell()
+    except ValueError:  # an unclosed quote
+        return []
+    return words
 
 
 def say(text: str = "", *, err: bool = False) -> None:

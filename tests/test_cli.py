@@ -15,7 +15,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.plain_text import PlainTextOutput
 from typer.testing import CliRunner, Result
 
-from fastapi_starter import cli, questions, template_source
+from fastapi_starter import cli, output, questions, template_source
 
 DOWN, ENTER, CLEAR_LINE, CTRL_C = "\x1b[B", "\r", "\x15", "\x03"
 
@@ -423,3 +423,20 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> Non
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 141, stderr
     assert stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        ("uv run python -m shop create-api-key dev --name local", ["uv run python -m shop", "create-api-key dev", "--name local"]),
+        ('git commit -am "Add the customers"', ["git commit -am", '"Add the customers"']),
+        ("new --data-file ~/'my answers/a.yml' -y", ["new --data-file", "~/'my answers/a.yml'", "-y"]),
+        ('echo "unclosed quote and more', ['echo "unclosed quote and more']),
+    ],
+)  # fmt: skip
+def test_a_command_too_long_for_the_terminal_breaks_between_shell_words(
+    command: str, shown: list[str]
+) -> None:
+    lines = output._command(command, "  ", columns=30).splitlines()
+    assert [line.removesuffix(" \\").strip() for line in lines] == shown
+    assert all(line.endswith(" \\") for line in lines[:-1])

@@ -391,7 +391,7 @@ def test_cli_summary_and_exit_code_with_conflicts(edited: Path) -> None:
     assert "merged      pyproject.toml" in result.stdout
     assert "conflicted  README.md" in result.stdout
     assert "removed     CONTRIBUTING.md" in result.stdout
-    assert "updated     docs/deploy.md" in result.stdout
+    assert "added       docs/deploy.md" in result.stdout
     assert "updated     .copier-answers.yml" in result.stdout  # every file the update changed
     assert "conflicts remain in README.md" in result.stderr
     assert "git reset --hard && git clean -fd" in result.stderr

@@ -297,6 +297,7 @@ def _print_report(report: Any) -> None:
         return
     verb = "Would update" if report.pretend else "Updated"
     rows = [
+        ("added", report.added),
         ("updated", report.updated),
         ("merged", report.merged),
         ("conflicted", report.conflicted),

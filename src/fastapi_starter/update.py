@@ -120,6 +120,8 @@ class Risks:
 class Report:
     from_version: str
     to_version: str
+    added: list[str] = field(default_factory=list)
+    """New in the new version, and not in the project before."""
     updated: list[str] = field(default_factory=list)
     """Changed, and now identical to a fresh render of the new version."""
     merged: list[str] = field(default_factory=list)
@@ -430,7 +432,9 @@ def _has_markers(content: bytes) -> bool:
 
 
 def _classify(before: Files, after: Files, fresh: Files, report: Report) -> Report:
-    changes: dict[str, list[str]] = {"updated": [], "merged": [], "conflicted": [], "removed": []}
+    changes: dict[str, list[str]] = {
+        "added": [], "updated": [], "merged": [], "conflicted": [], "removed": []
+    }  # fmt: skip
     for name in sorted(before.keys() | after.keys()):
         if before.get(name) == after.get(name):
             continue
@@ -438,12 +442,15 @@ def _classify(before: Files, after: Files, fresh: Files, report: Report) -> Repo
             changes["removed"].append(name)
         elif name.endswith(".rej") or _has_markers(after[name]) or f"{name}.rej" in after:
             changes["conflicted"].append(name)
+        elif name not in before:
+            changes["added"].append(name)
         elif after[name] == fresh.get(name):
             changes["updated"].append(name)
         else:
             changes["merged"].append(name)
     return replace(
         report,
+        added=changes["added"],
         updated=changes["updated"],
         merged=changes["merged"],
         conflicted=changes["conflicted"],

@@ -11,6 +11,7 @@ A scratch git repository of the template is built from this working tree with th
 
 import contextlib
 import io
+import itertools
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import pexpect
 import pytest
 import yaml
 from combinations import ALL_QUESTIONS, QUESTIONS, REPO
@@ -487,6 +489,22 @@ def test_cli_asks_at_a_terminal_before_deleting_edited_files(
     assert accepted.exit_code == 0, accepted.output
     assert answers_of(project)["auth"] == "none"
     assert not edited_file.exists()
+
+
+def test_the_summary_at_80_columns_breaks_between_words(edited: Path) -> None:
+    """The terminal would cut the summary mid-word; piped, it stays one line."""
+    piped = invoke("update", str(edited), "--to", V2, "--pretend").stdout.splitlines()[0]
+    assert len(piped) > 80, piped
+    child = pexpect.spawn(
+        STARTER, ["update", str(edited), "--to", V2, "--pretend"], dimensions=(40, 80),
+        encoding="utf-8", timeout=120,
+    )  # fmt: skip
+    shown = child.read().replace("\r\n", "\n").splitlines()
+    child.close()
+    after_progress = shown[[line.startswith("Would update") for line in shown].index(True) :]
+    summary = list(itertools.takewhile(lambda line: not line.startswith("  "), after_progress))
+    assert len(summary) > 1 and all(len(line) < 80 for line in summary), shown
+    assert " ".join(summary) == piped
 
 
 def test_cli_refuses_unknown_answers(edited: Path) -> None:

@@ -16,8 +16,7 @@ from fastapi_starter.errors import StarterError, os_error_message
 
 def _say_error(message: str) -> None:
     """``Error: message``: one line, wrapped between words at a terminal (not mid-word by it)."""
-    text = f"Error: {message}"
-    typer.echo(output.wrap(text) if output.is_terminal(sys.stderr) else text, err=True)
+    typer.echo(output.fit(f"Error: {message}", err=True), err=True)
 
 
 def _error_boundary(command: Callable[..., None]) -> Callable[..., None]:
@@ -305,12 +304,14 @@ def _print_report(report: Any) -> None:
     ]
     counts = ", ".join(f"{len(names)} {label}" for label, names in rows)
     nothing = " (nothing written)" if report.pretend else ""
-    typer.echo(f"{verb} from {report.from_version} to {report.to_version}{nothing}: {counts}")
+    typer.echo(
+        output.fit(f"{verb} from {report.from_version} to {report.to_version}{nothing}: {counts}")
+    )
     for label, names in rows:
         for name in names:
             typer.echo(f"  {label:<11} {name}")
     if report.lost:
-        typer.echo(f"Edited files deleted or replaced: {', '.join(report.lost)}")
+        typer.echo(output.fit(f"Edited files deleted or replaced: {', '.join(report.lost)}"))
     if report.dropped:
         kept = "would be kept" if report.pretend else "are kept"
         typer.echo(f"Not applied, as you deleted or moved these files (the diffs {kept}):")

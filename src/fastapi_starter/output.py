@@ -54,6 +54,12 @@ def wrap(
     )
 
 
+def fit(text: str, *, err: bool = False) -> str:
+    """``text`` wrapped between words at a terminal (which would cut it anywhere); elsewhere, as it
+    is, one line for one line, for scripts and logs."""
+    return wrap(text) if is_terminal(sys.stderr if err else sys.stdout) else text
+
+
 def commands(lines: list[str], *, err: bool = False, indent: str = "    ") -> str:
     """Shell commands to paste, one per line. At a terminal, a command too long for it goes on
     over the next lines (``\\``), broken between words: the terminal would break it anywhere."""

@@ -500,8 +500,10 @@ def test_an_error_at_80_columns_breaks_between_words() -> None:
 
 
 def test_a_step_too_long_for_80_columns_goes_on_over_lines() -> None:
-    """Broken between words with `\\` (the terminal would break it mid-word); piped, one line."""
-    name, choices = "shop-backend-service", ("--defaults", "--auth", "api_key", "--no-git")
+    """Broken between words with `\\` (the terminal would break it mid-word); piped, one line.
+    Every other line fits as well."""
+    name = "zoo-keeper-inventory-and-feeding-service"
+    choices = ("--defaults", "--auth", "api_key", "--no-git")
     piped = starter("new", name, *choices, "--no-install")
     assert piped.returncode == 0, piped.stderr
     steps = printed_steps(piped.stdout)
@@ -511,8 +513,9 @@ def test_a_step_too_long_for_80_columns_goes_on_over_lines() -> None:
     text = child.read().replace("\r\n", "\n")
     child.close()
     assert child.exitstatus == 0, text
+    screen = [line.rsplit("\r", 1)[-1].replace("\x1b[2K", "") for line in text.splitlines()]
+    assert all(len(line) < 80 for line in screen), screen
     shown = text.split("Next steps:\n", 1)[1].splitlines()
-    assert all(len(line) < 80 for line in shown), shown
     assert "\n".join(shown).replace(" \\\n        ", " ").split("\n") == [
         f"    {step}" for step in steps
     ]

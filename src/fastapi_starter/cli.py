@@ -392,7 +392,7 @@ def update(
     except Interrupted as interrupted:
         if interrupted.report is not None:
             _print_report(interrupted.report)
-        typer.echo(f"\n{interrupted}", err=True)
+        typer.echo("\n" + output.fit(str(interrupted), err=True), err=True)
         raise typer.Exit(interrupted.exit_code) from None
     _print_report(report)
     if report.conflicted and not report.pretend:
@@ -459,9 +459,10 @@ def add_resource(
     typer.echo(f"{verb} {len(added.files)} files for {name}:")
     for file in added.files:
         typer.echo(f"  {file}")
-    typer.echo(
+    registered = (
         f"{'Would register' if pretend else 'Registered'} it in {', '.join(added.registered)}"
     )
+    typer.echo(output.fit(registered))
     if not pretend:
         typer.echo("Next steps:")
         typer.echo(output.commands(added.next_steps(path)))

@@ -143,10 +143,10 @@ class Run:
         self, answers: generate.Answers, destination: Path, *, show_choices: bool
     ) -> None:
         version = template_source.format_version(answers.version)
-        output.say(
-            f"{'Would create' if self.options.pretend else 'Creating'} {answers['project_name']} in "
-            f"{finish.display_path(destination)} (fastapi-starter {version})"
-        )
+        verb = "Would create" if self.options.pretend else "Creating"
+        where = finish.display_path(destination)
+        name = answers["project_name"]
+        output.say(output.fit(f"{verb} {name} in {where} (fastapi-starter {version})"))
         if show_choices:
             output.say(_choices_line(answers))
 
@@ -196,9 +196,10 @@ class Run:
             _report(step, "Made a git repository with a first commit.", problems)
         steps = finish.next_steps(destination, answers, installed=installed, migrated=migrated)
         if problems:
-            output.say(f"The project is in {finish.display_path(destination)}; finish by hand:")
+            where = finish.display_path(destination)
+            output.say(output.fit(f"The project is in {where}; finish by hand:"))
         else:
-            output.say(f"Your project {answers['project_name']} is ready. Next steps:")
+            output.say(output.fit(f"Your project {answers['project_name']} is ready. Next steps:"))
         output.say(output.commands(steps))
 
 
@@ -207,7 +208,9 @@ def _report(step: finish.Step, done: str, problems: list[str]) -> bool:
         output.say(done)
     else:
         problems.append(step.command)
-        output.say(f"Warning: {step.command} failed: {step.problem}", err=True)
+        output.say(
+            output.fit(f"Warning: {step.command} failed: {step.problem}", err=True), err=True
+        )
     return step.done
 
 

@@ -298,6 +298,8 @@ class _Target:
     current: bool
     """The project is already at this commit."""
     tagless: bool = False
+    shown: str | None = None
+    """How the version is named to the user: the ref, or HEAD's commit."""
 
 
 def _local_source(src_path: str) -> Path | None:
@@ -385,7 +387,8 @@ def _target(answers: Mapping[str, Any], to: str | None) -> _Target:
     if current and ref == "HEAD" and (source / ".git").exists():
         # Copier renders a local HEAD with its uncommitted edits: not the recorded commit.
         current = not _git("status", "--porcelain", cwd=source).strip()
-    return _Target(ref, current=current, tagless=to is None and ref == "HEAD")
+    shown = sha[:7] if ref == "HEAD" and sha else ref
+    return _Target(ref, current=current, tagless=to is None and ref == "HEAD", shown=shown)
 
 
 def _changes_answers(data: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
@@ -931,7 +934,7 @@ def _update(
         trial = clone / project.relative_to(top)
         before = _files(trial)
         state.step = "updating the scratch clone"
-        to_label = f" to {display_version(target.ref)}" if target.ref else ""
+        to_label = f" to {display_version(target.shown or target.ref)}" if target.ref else ""
         say(f"Updating a scratch copy of the project from {from_version}{to_label}")
         try:
             _copier_update(trial, target.ref, data, say)

@@ -617,7 +617,10 @@ def test_update_from_a_template_without_tags(
     assert git(repo, "rev-parse", "HEAD").startswith(report.to_version)
     assert messages.count("The template has no version tags: updating to its latest commit") == 1
     assert len(messages) == len(set(messages)), messages
-    assert any(message.startswith("Updating a scratch copy") for message in messages), messages
+    # HEAD is named by its commit, as in the summary.
+    assert f"Updating a scratch copy of the project from {commit} to {report.to_version}" in (
+        messages
+    )
     assert "No git tags found" not in capsys.readouterr().err
 
 

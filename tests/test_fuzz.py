@@ -5,6 +5,7 @@ databases and ORMs: a server error can belong to one database (PostgreSQL's text
 character that SQLite stores)."""
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from combinations import ALL_QUESTIONS
 from conftest import free_port, run, server_database, tier_combinations
+from resources import add_two_resources
 
 from fastapi_starter.matrix import Combination
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.slow
 FUZZ_SECONDS = os.environ.get("FASTAPI_STARTER_FUZZ_SECONDS", "40")
 
 # Auth choice -> the database and ORM it is fuzzed on: the default project (`new --defaults`),
-# then each server database and each ORM at least once.
+# then each server database and each ORM at least once, with resources of every field type.
 FUZZED_ON = {
     "jwt": ("sqlite", "sqlalchemy"),
     "api_key": ("mysql", "tortoise"),
@@ -50,11 +52,15 @@ def test_every_auth_choice_is_fuzzed() -> None:
 def test_fuzzing_finds_no_server_error(
     combination: Combination,
     render: Callable[[Combination], Path],
+    template_snapshot: Path,
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     project = Path(shutil.copytree(render(combination), tmp_path / "project"))
     python, database = combination.data["python_version"], combination.data["database"]
+    if database != "sqlite":
+        # Every field type too, in two added resources (one refers to the other).
+        add_two_resources(project, template_snapshot)
     env = {
         "UV_PROJECT_ENVIRONMENT": str(tmp_path_factory.getbasetemp() / f"fuzz-venv-{python}"),
         # A port of its own: xdist's workers fuzz at the same time.
@@ -67,3 +73,8 @@ def test_fuzzing_finds_no_server_error(
         # Schemathesis exits non-zero on any failed check, which fails `run`.
         output = run(["bash", "scripts/fuzz.sh", FUZZ_SECONDS], cwd=project, env=env, timeout=300)
     assert " generated, " in output and " passed" in output, output
+    # Every operation fuzz.sh selects is tested: the resources' too, where they were added.
+    (selected,) = re.findall(r"Selected: (\d+)/\d+", output)
+    assert re.findall(r"Tested: (\d+)", output) == [selected], output
+    # health and items: 7 operations; each resource 5 more.
+    assert int(selected) >= 7 + (10 if database != "sqlite" else 0), output

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from combinations import REPO
-from conftest import UV, run
+from conftest import SERVERS, UV, run
 from resources import add_two_resources, gets_resources
 
 from fastapi_starter.matrix import Combination
@@ -29,9 +29,9 @@ pytestmark = pytest.mark.slow
 # The servers on this machine and in CI (see .ci/services and .github/workflows/template-ci.yml).
 SERVER_URLS = {
     "postgresql": os.environ.get(
-        "FASTAPI_STARTER_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        "FASTAPI_STARTER_POSTGRESQL_URL", SERVERS["postgresql"].format(name="test")
     ),
-    "mysql": os.environ.get("FASTAPI_STARTER_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
+    "mysql": os.environ.get("FASTAPI_STARTER_MYSQL_URL", SERVERS["mysql"].format(name="test")),
 }
 
 

@@ -117,9 +117,14 @@ def layout_listing(readme: str) -> set[str]:
     return listed
 
 
+# Top-level entries that a Layout need not list: the README itself, the local settings, and what
+# git and the tools make.
+UNLISTED = {"README.md", "src", ".env", ".git", ".venv"}
+
+
 def unlisted_files(project: Path, package: str) -> list[str]:
-    """Files of the package and top-level entries that the README's Layout does not list, and
-    listed paths that do not exist."""
+    """Files of the package, top-level entries (dotfiles too) and the tests' helper modules that
+    the README's Layout does not list, and listed paths that do not exist."""
     listed = layout_listing((project / "README.md").read_text())
     source = project / "src" / package
     present = {
@@ -130,8 +135,13 @@ def unlisted_files(project: Path, package: str) -> list[str]:
     present |= {
         path.name
         for path in project.iterdir()
-        if not path.name.startswith(".") and path.name not in {"README.md", "src"}
-    } | {name for name in (".env.example", ".dockerignore") if (project / name).exists()}
+        if path.name not in UNLISTED and not path.name.endswith("_cache")
+    }
+    present |= {
+        f"tests/{path.name}"
+        for path in (project / "tests").glob("*.py")
+        if path.name != "__init__.py" and not path.name.startswith("test_")
+    }
     missing = sorted(present - listed)
     stale = sorted(path for path in listed - present if not (project / path).exists())
     return [f"not listed: {path}" for path in missing] + [

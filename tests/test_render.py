@@ -301,11 +301,17 @@ def test_layout_check_names_unlisted_and_stale_files(tmp_path: Path) -> None:
     for name in ("main.py", "items/router.py", "items/new.py"):
         (tmp_path / "src" / "app" / name).write_text("")
     (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / ".gitignore").write_text("")
+    (tmp_path / "tests").mkdir()
+    for name in ("__init__.py", "test_app.py", "conftest.py", "helpers.py"):
+        (tmp_path / "tests" / name).write_text("")
     (tmp_path / "README.md").write_text(
         "### Layout\n\n```text\nsrc/app/\n    main.py   the app\n    gone.py\n    items/\n"
-        "        router.py\npyproject.toml\n```\n"
+        "        router.py\ntests/\n    conftest.py  fixtures\npyproject.toml\n```\n"
     )
     assert unlisted_files(tmp_path, "app") == [
+        "not listed: .gitignore",
         "not listed: src/app/items/new.py",
+        "not listed: tests/helpers.py",
         "listed, absent: src/app/gone.py",
     ]

@@ -207,7 +207,8 @@ def test_dockerignore_keeps_secrets_and_local_state_out(
     combination: Combination, project: Path
 ) -> None:
     patterns = set((project / ".dockerignore").read_text().splitlines())
-    assert {".env", ".git", ".venv", "**/*.db", "**/__pycache__", ".mypy_cache"} <= patterns
+    assert {".env", ".git", ".venv", "**/__pycache__", ".mypy_cache"} <= patterns
+    assert ("**/*.db" in patterns) == (combination.data["database"] == "sqlite")
     assert not {"README.md", "pyproject.toml", "uv.lock", "src", "migrations"} & patterns
 
 

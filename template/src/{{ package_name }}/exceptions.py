@@ -98,8 +98,8 @@ def printable(text: str) -> str:
 
 
 def validation_problem(error: Mapping[str, Any]) -> dict[str, Any]:
-    """Where and what, never the submitted value: it may be a password or a token, and it may not
-    even be encodable (NaN, a lone surrogate)."""
+    """Where and what, never the submitted value: it may be a secret of the client's, and it may
+    not even be encodable (NaN, a lone surrogate)."""
     location: Sequence[str | int] = error["loc"]
     return {
         "loc": [part if isinstance(part, int) else printable(str(part)) for part in location],
@@ -111,8 +111,8 @@ def validation_problem(error: Mapping[str, Any]) -> dict[str, Any]:
 class UnexpectedErrors:
     """ASGI middleware: an unexpected error becomes a 500 in the error shape, logged as its type
     and its stack of code lines only. The exception's message and its chain can hold what the
-    client sent (a password, a token), so neither is logged, and nothing is re-raised for the
-    server to log again."""
+    client sent, secrets included, so neither is logged, and nothing is re-raised for the server
+    to log again."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -4,6 +4,6 @@ from httpx import AsyncClient
 
 @pytest.fixture
 def client(client: AsyncClient, auth_headers: dict[str, str]) -> AsyncClient:
-    """Every items test sends `auth_headers` (if any), unless a request passes other headers."""
+    """Every items test sends `auth_headers`, unless a request passes other headers."""
     client.headers.update(auth_headers)
     return client

@@ -66,7 +66,7 @@ async def test_any_json_gets_an_answer_in_the_error_shape(client: AsyncClient, b
     ids=["title", "description"],
 )
 async def test_a_nul_character_is_refused(client: AsyncClient, body: dict[str, str]) -> None:
-    """A database's text column may not hold it: a 422, whatever the database."""
+    """Refused before the database sees it (core/bounds.py): a 422."""
     response = await client.post("/items", json=body)
     assert response.status_code == 422, response.text
     [problem] = response.json()["detail"]

@@ -1,9 +1,8 @@
-"""Garbage collection that stops the service for milliseconds, not tens of them.
+"""Garbage collection that walks only what requests made, not what lives as long as the process.
 
 What exists once the application has started (modules, routes, schemas, the ORM's mappings) lives
-as long as the process, yet every full collection would walk all of it again: tens of milliseconds
-in which no request is served, about once a second under load. Frozen after startup, it is left
-out of every later collection, which then walks only what requests made.
+as long as the process, yet every full collection would walk all of it again, and no request is
+served while it does. Frozen after startup, it is left out of every later collection.
 """
 
 import gc

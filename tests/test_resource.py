@@ -270,6 +270,7 @@ def test_a_field_cannot_shadow_an_attribute_of_its_orms_model(orm: str, name: st
         (["orders", "-f", "customer:ref:customers"], "the project has no resource 'customers'"),
         (["orders", "-f", "id:int"], "Field 'id' is a reserved name"),
         (["orders", "-f", "note:text:unique"], "a text cannot be unique"),
+        (["orders", "-f", "url:str:2048:unique"], "a unique str holds at most 255 characters"),
         (["orders", "-f", "a:int", "-f", "a:str"], "Field 'a' is given twice"),
         (["orders", "-f", "s:enum:a,b=c"], "the default is not one of the values"),
         (["orders", "-f", "n:int=abc"], "an int's default is a whole number from"),

@@ -277,6 +277,7 @@ def test_a_field_cannot_shadow_an_attribute_of_its_orms_model(orm: str, name: st
         (["orders", "-f", "n:int:optional=2147483648"], "an int's default is a whole number"),
         (["orders", "-f", "paid:bool=maybe"], "a bool's default is true or false"),
         (["orders", "-f", "total:decimal=1.234"], "at most 10 digits before the point and 2"),
+        (["orders", "-f", "total:decimal=abc"], "a decimal's default is a number with at most"),
         (["orders", "-f", "code:str:3=abcd"], "the default is longer than the field (3"),
         (["orders", "-f", 'code:str=a"b'], "a default without double quotes, backslashes"),
         (["orders", "-f", "note:text=a\\b"], "a default without double quotes, backslashes"),

@@ -378,7 +378,7 @@ def ci_commands(project: Path, ci: str) -> list[tuple[dict[str, str], list[str]]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ci", CI_VALUES)
-def test_ci_commands_run(ci: str, render: Render, tmp_path: Path) -> None:
+def test_ci_commands_run(ci: str, render: Render, tmp_path: Path, worker_caches: Path) -> None:
     combination = representative(ci=ci)
     commands = ci_commands(render(combination), ci)
     if ci == "none":
@@ -397,6 +397,7 @@ def test_ci_commands_run(ci: str, render: Render, tmp_path: Path) -> None:
         if command[:2] == ["bash", "scripts/fuzz.sh"]:
             command = [*command[:2], "10"]
             env["FUZZ_PORT"] = str(free_port())  # the CI choices run at once on xdist's workers
-        run(with_env(env, command), cwd=project)
+        # mypy's cache, shared with the test tier's projects, is keyed by file contents.
+        run(with_env({**env, "MYPY_CACHE_DIR": str(worker_caches / "mypy")}, command), cwd=project)
         ran.add(tuple(command))
     assert {("uv", "run", "pytest", "--cov"), ("uv", "run", "mypy")} <= ran
